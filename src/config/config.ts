@@ -1,0 +1,261 @@
+import os from 'node:os';
+
+import { z } from 'zod';
+
+import { ConfigError } from './ConfigError.js';
+
+/** Which event bus carries template events between instances. */
+export type BusKind = 'pubsub' | 'postgres' | 'memory';
+
+/** How log lines are written: JSON for Cloud Logging, or pretty for people. */
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * Everything the service reads from its environment, parsed once at start-up.
+ * Names match ../shared/DESIGN.md; the README's configuration table lists them.
+ */
+export interface Config {
+  readonly nodeEnv: string;
+  readonly isProduction: boolean;
+  /** HTTP and WebSocket port. */
+  readonly port: number;
+  readonly bus: BusKind;
+  /** This instance's name; part of its Pub/Sub subscription name. */
+  readonly instanceId: string;
+  readonly pubsub: {
+    /** Undefined only when the emulator is used without a project. */
+    readonly projectId: string | undefined;
+    readonly emulatorHost: string | undefined;
+    readonly topic: string;
+    readonly subscriptionTtlSeconds: number;
+    readonly createTopic: boolean;
+  };
+  readonly database: {
+    /** Undefined: start an embedded PostgreSQL under `embeddedDataDir`. */
+    readonly url: string | undefined;
+    readonly embeddedDataDir: string;
+    readonly poolSize: number;
+  };
+  readonly auth: {
+    /** HS256 secret; undefined when only JWKS verification is configured. */
+    readonly jwtSecret: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  readonly log: {
+    readonly level: string;
+    readonly format: LogFormat;
+  };
+  /** Time SIGTERM allows for draining before the process exits anyway. */
+  readonly drainTimeoutSeconds: number;
+  /** Events a slow subscriber may have waiting before it is cut off. */
+  readonly subscriberQueueCapacity: number;
+}
+
+/**
+ * The development HS256 secret. Anyone can read it here, which is why
+ * production refuses to start with it.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'template-feed-development-secret-do-not-use';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+// Pub/Sub resource names: 3-255 characters, start with a letter, and only
+// letters, digits and - _ . ~ + %. The emulator enforces the same.
+const PUBSUB_NAME = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses the environment into a frozen Config.
+ *
+ * @throws ConfigError naming the first variable that is wrong.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+
+  const pubsubProjectId = nonEmpty(env.GOOGLE_CLOUD_PROJECT);
+  const emulatorHost = nonEmpty(env.PUBSUB_EMULATOR_HOST);
+  const bus = parseBus(env.BUS, pubsubProjectId ?? emulatorHost);
+  if (emulatorHost !== undefined && !/^[^\s:]+:\d{1,5}$/.test(emulatorHost)) {
+    throw new ConfigError('PUBSUB_EMULATOR_HOST', 'must be host:port');
+  }
+  if (bus === 'pubsub' && pubsubProjectId === undefined && !emulatorHost) {
+    throw new ConfigError(
+      'GOOGLE_CLOUD_PROJECT',
+      'is required when BUS=pubsub and PUBSUB_EMULATOR_HOST is unset',
+    );
+  }
+
+  const instanceId =
+    nonEmpty(env.INSTANCE_ID) ??
+    nonEmpty(env.POD_NAME) ??
+    `${os.hostname()}-${process.pid}`;
+  const topic = nonEmpty(env.PUBSUB_TOPIC) ?? 'template-events';
+  if (!PUBSUB_NAME.test(topic)) {
+    throw new ConfigError('PUBSUB_TOPIC', 'is not a valid Pub/Sub topic name');
+  }
+  if (!PUBSUB_NAME.test(`${topic}-${instanceId}`)) {
+    throw new ConfigError(
+      'INSTANCE_ID',
+      'must make a valid Pub/Sub subscription name (letters, digits, - _ . ~ + %)',
+    );
+  }
+
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl === undefined && isProduction) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required when NODE_ENV=production (the embedded PostgreSQL is for development)',
+    );
+  }
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  }
+
+  const jwksUrl = nonEmpty(env.AUTH_JWKS_URL);
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) {
+    throw new ConfigError('AUTH_JWKS_URL', 'must be a URL');
+  }
+  let jwtSecret = nonEmpty(env.AUTH_JWT_SECRET);
+  if (isProduction && jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    throw new ConfigError(
+      'AUTH_JWT_SECRET',
+      'is the public development secret, refused when NODE_ENV=production',
+    );
+  }
+  if (jwtSecret === undefined && jwksUrl === undefined) {
+    if (isProduction) {
+      throw new ConfigError(
+        'AUTH_JWT_SECRET',
+        'or AUTH_JWKS_URL is required when NODE_ENV=production',
+      );
+    }
+    jwtSecret = DEVELOPMENT_JWT_SECRET;
+  }
+  if (jwtSecret !== undefined && isProduction && jwtSecret.length < 32) {
+    throw new ConfigError(
+      'AUTH_JWT_SECRET',
+      'must be at least 32 characters when NODE_ENV=production',
+    );
+  }
+
+  const level = (nonEmpty(env.LOG_LEVEL) ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const format = parseEnum(env.LOG_FORMAT, 'LOG_FORMAT', ['json', 'pretty'], 'json');
+
+  const config: Config = {
+    nodeEnv,
+    isProduction,
+    port: parseInteger(env.PORT, 'PORT', 4000, 0, 65_535),
+    bus,
+    instanceId,
+    pubsub: {
+      projectId: pubsubProjectId ?? (emulatorHost ? 'template-feed-local' : undefined),
+      emulatorHost,
+      topic,
+      subscriptionTtlSeconds: parseInteger(
+        env.PUBSUB_SUBSCRIPTION_TTL_SECONDS,
+        'PUBSUB_SUBSCRIPTION_TTL_SECONDS',
+        86_400,
+        1,
+        31 * 86_400,
+      ),
+      createTopic: parseBoolean(
+        env.PUBSUB_CREATE_TOPIC,
+        'PUBSUB_CREATE_TOPIC',
+        !isProduction,
+      ),
+    },
+    database: {
+      url: databaseUrl,
+      embeddedDataDir: nonEmpty(env.EMBEDDED_PG_DIR) ?? '.data/postgres',
+      poolSize: parseInteger(env.DATABASE_POOL_SIZE, 'DATABASE_POOL_SIZE', 10, 1, 100),
+    },
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: nonEmpty(env.AUTH_ISSUER),
+      audience: nonEmpty(env.AUTH_AUDIENCE),
+    },
+    log: { level, format },
+    drainTimeoutSeconds: parseInteger(
+      env.DRAIN_TIMEOUT_SECONDS,
+      'DRAIN_TIMEOUT_SECONDS',
+      20,
+      0,
+      3_600,
+    ),
+    subscriberQueueCapacity: parseInteger(
+      env.SUBSCRIBER_QUEUE_CAPACITY,
+      'SUBSCRIBER_QUEUE_CAPACITY',
+      256,
+      1,
+      100_000,
+    ),
+  };
+  return deepFreeze(config);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+function parseBus(value: string | undefined, pubsubHint: string | undefined): BusKind {
+  const fallback: BusKind = pubsubHint === undefined ? 'memory' : 'pubsub';
+  return parseEnum(value, 'BUS', ['pubsub', 'postgres', 'memory'], fallback);
+}
+
+function parseEnum<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return fallback;
+  const match = allowed.find((candidate) => candidate === raw.toLowerCase());
+  if (match === undefined) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return match;
+}
+
+function parseInteger(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return fallback;
+  const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
+  if (!/^\d+$/.test(raw) || !parsed.success) {
+    throw new ConfigError(
+      name,
+      `must be a whole number from ${min} to ${max} (got "${raw}")`,
+    );
+  }
+  return parsed.data;
+}
+
+function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(value)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,66 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+import type { Config } from '../config/config.js';
+
+export type { Logger };
+
+// Cloud Logging reads `severity`; pino's level names map onto its scale.
+const SEVERITY: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/**
+ * Anything that could carry a credential. Connection payloads and headers are
+ * never logged on purpose; this is the net under that rule.
+ */
+const REDACT_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'connectionParams',
+  '*.connectionParams',
+  'token',
+  '*.token',
+];
+
+/**
+ * The root logger: JSON lines Cloud Logging understands (`severity`,
+ * `message`, `err` with its stack), every line carrying the instance id.
+ * Modules take `logger.child({ module: '...' })`.
+ *
+ * @param destination where lines go; tests pass a stream to assert on them.
+ */
+export function createLogger(
+  config: Pick<Config, 'instanceId' | 'log'>,
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.log.level,
+    messageKey: 'message',
+    base: { instanceId: config.instanceId, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }),
+    },
+    serializers: { err: pino.stdSerializers.err },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+
+  if (destination !== undefined) return pino(options, destination);
+  if (config.log.format === 'pretty') {
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { messageKey: 'message', ignore: 'pid,hostname,severity' },
+      },
+    });
+  }
+  return pino(options);
+}

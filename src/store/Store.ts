@@ -1,0 +1,57 @@
+import type { AddTemplateInput } from '../domain/addTemplateInput.js';
+import type {
+  Location,
+  Organization,
+  Template,
+  TemplateEvent,
+  User,
+} from '../domain/types.js';
+
+/** A stored event with its position in the store's event log. */
+export interface StoredEvent {
+  /** Monotonic position; the postgres bus catches up from it. */
+  readonly sequence: number;
+  readonly event: TemplateEvent;
+}
+
+/**
+ * Persistence for organisations, users, templates and the event log. The
+ * PostgreSQL implementation serves every environment; the in-memory one is
+ * for unit tests.
+ */
+export interface Store {
+  getUser(id: string): Promise<User | null>;
+  getOrganization(id: string): Promise<Organization | null>;
+  getLocation(id: string): Promise<Location | null>;
+  listLocationsOfOrganization(organizationId: string): Promise<Location[]>;
+
+  /**
+   * Writes the template and its event in one transaction, after checking
+   * that every location exists (BAD_USER_INPUT naming the unknown ones) and
+   * is within the author's reach (FORBIDDEN). A rejected input writes nothing.
+   *
+   * @throws DomainError BAD_USER_INPUT, FORBIDDEN or UNAUTHENTICATED (no such
+   * author).
+   */
+  addTemplate(authorId: string, input: AddTemplateInput): Promise<TemplateEvent>;
+
+  /** The templates `viewer` may see by the share rule, newest first. */
+  listVisibleTemplates(viewer: User): Promise<Template[]>;
+
+  /** The template when `viewer` may see it, else null. */
+  getVisibleTemplate(viewer: User, templateId: string): Promise<Template | null>;
+
+  /** One event by id, for buses that carry only the id. */
+  getEvent(eventId: string): Promise<StoredEvent | null>;
+
+  /** Events after `sequence`, oldest first, for catching up after a gap. */
+  listEventsAfter(sequence: number, limit: number): Promise<StoredEvent[]>;
+
+  /** The newest event's sequence, or 0 when there is none. */
+  latestEventSequence(): Promise<number>;
+
+  /** Resolves when the store answers; rejects otherwise (readiness). */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
