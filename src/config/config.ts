@@ -57,9 +57,18 @@ export interface Config {
  * The development HS256 secret. Anyone can read it here, which is why
  * production refuses to start with it.
  */
-export const DEVELOPMENT_JWT_SECRET = 'template-feed-development-secret-do-not-use';
+export const DEVELOPMENT_JWT_SECRET =
+  'template-feed-development-secret-do-not-use';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 
 // Pub/Sub resource names: 3-255 characters, start with a letter, and only
 // letters, digits and - _ . ~ + %. The emulator enforces the same.
@@ -144,9 +153,17 @@ export function loadConfig(env: Env = process.env): Config {
 
   const level = (nonEmpty(env.LOG_LEVEL) ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(level)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `must be one of ${LOG_LEVELS.join(', ')}`,
+    );
   }
-  const format = parseEnum(env.LOG_FORMAT, 'LOG_FORMAT', ['json', 'pretty'], 'json');
+  const format = parseEnum(
+    env.LOG_FORMAT,
+    'LOG_FORMAT',
+    ['json', 'pretty'],
+    'json',
+  );
 
   const config: Config = {
     nodeEnv,
@@ -155,7 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     bus,
     instanceId,
     pubsub: {
-      projectId: pubsubProjectId ?? (emulatorHost ? 'template-feed-local' : undefined),
+      projectId:
+        pubsubProjectId ?? (emulatorHost ? 'template-feed-local' : undefined),
       emulatorHost,
       topic,
       subscriptionTtlSeconds: parseInteger(
@@ -174,7 +192,13 @@ export function loadConfig(env: Env = process.env): Config {
     database: {
       url: databaseUrl,
       embeddedDataDir: nonEmpty(env.EMBEDDED_PG_DIR) ?? '.data/postgres',
-      poolSize: parseInteger(env.DATABASE_POOL_SIZE, 'DATABASE_POOL_SIZE', 10, 1, 100),
+      poolSize: parseInteger(
+        env.DATABASE_POOL_SIZE,
+        'DATABASE_POOL_SIZE',
+        10,
+        1,
+        100,
+      ),
     },
     auth: {
       jwtSecret,
@@ -206,7 +230,10 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-function parseBus(value: string | undefined, pubsubHint: string | undefined): BusKind {
+function parseBus(
+  value: string | undefined,
+  pubsubHint: string | undefined,
+): BusKind {
   const fallback: BusKind = pubsubHint === undefined ? 'memory' : 'pubsub';
   return parseEnum(value, 'BUS', ['pubsub', 'postgres', 'memory'], fallback);
 }
@@ -221,7 +248,10 @@ function parseEnum<T extends string>(
   if (raw === undefined) return fallback;
   const match = allowed.find((candidate) => candidate === raw.toLowerCase());
   if (match === undefined) {
-    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+    throw new ConfigError(
+      name,
+      `must be one of ${allowed.join(', ')} (got "${raw}")`,
+    );
   }
   return match;
 }
@@ -245,7 +275,11 @@ function parseInteger(
   return parsed.data;
 }
 
-function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+function parseBoolean(
+  value: string | undefined,
+  name: string,
+  fallback: boolean,
+): boolean {
   const raw = nonEmpty(value)?.toLowerCase();
   if (raw === undefined) return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
@@ -255,7 +289,8 @@ function parseBoolean(value: string | undefined, name: string, fallback: boolean
 
 function deepFreeze<T extends object>(value: T): T {
   for (const child of Object.values(value)) {
-    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+    if (typeof child === 'object' && child !== null)
+      deepFreeze(child as object);
   }
   return Object.freeze(value);
 }

@@ -30,8 +30,13 @@ export function validateAddTemplateInput(input: {
     );
   }
 
-  const shareLocationIds = [...new Set(input.shareLocationIds.map((id) => id.trim()))];
-  if (shareLocationIds.length === 0 || shareLocationIds.length > SHARE_LOCATIONS_MAX) {
+  const shareLocationIds = [
+    ...new Set(input.shareLocationIds.map((id) => id.trim())),
+  ];
+  if (
+    shareLocationIds.length === 0 ||
+    shareLocationIds.length > SHARE_LOCATIONS_MAX
+  ) {
     throw new DomainError(
       ErrorCode.BAD_USER_INPUT,
       `shareLocationIds must name 1 to ${SHARE_LOCATIONS_MAX} distinct locations`,
@@ -39,9 +44,13 @@ export function validateAddTemplateInput(input: {
     );
   }
   if (shareLocationIds.some((id) => id.length === 0)) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'shareLocationIds has an empty id', {
-      field: 'shareLocationIds',
-    });
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      'shareLocationIds has an empty id',
+      {
+        field: 'shareLocationIds',
+      },
+    );
   }
   return { name, shareLocationIds };
 }

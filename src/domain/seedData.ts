@@ -18,10 +18,25 @@ export const SEED_LOCATIONS: readonly Location[] = [
 ];
 
 export const SEED_USERS: readonly User[] = [
-  { id: 'zowi', name: 'ZOWI', organizationId: 'org-1', locationId: 'location-1' },
+  {
+    id: 'zowi',
+    name: 'ZOWI',
+    organizationId: 'org-1',
+    locationId: 'location-1',
+  },
   { id: 'zolo', name: 'ZOLO', organizationId: null, locationId: 'location-3' },
   { id: 'zewi', name: 'ZEWI', organizationId: 'org-1', locationId: null },
-  { id: 'zelo', name: 'ZELO', organizationId: 'org-1', locationId: 'location-2' },
-  { id: 'zapa', name: 'ZAPA', organizationId: 'org-2', locationId: 'location-4' },
+  {
+    id: 'zelo',
+    name: 'ZELO',
+    organizationId: 'org-1',
+    locationId: 'location-2',
+  },
+  {
+    id: 'zapa',
+    name: 'ZAPA',
+    organizationId: 'org-2',
+    locationId: 'location-4',
+  },
   { id: 'zuri', name: 'ZURI', organizationId: null, locationId: 'location-5' },
 ];

@@ -49,8 +49,12 @@ export function decideVisibility(
   event: Pick<TemplateEvent, 'template' | 'shareOrganizationIds'>,
 ): ShareDecision {
   const { template, shareOrganizationIds } = event;
-  if (viewer.id === template.createdById) return { deliver: true, clause: 'author' };
-  if (viewer.locationId !== null && template.shareLocationIds.includes(viewer.locationId)) {
+  if (viewer.id === template.createdById)
+    return { deliver: true, clause: 'author' };
+  if (
+    viewer.locationId !== null &&
+    template.shareLocationIds.includes(viewer.locationId)
+  ) {
     return LOCATION;
   }
   if (
@@ -71,7 +75,10 @@ export function decideVisibility(
  */
 export function locationsOutsideReach(
   author: Pick<User, 'organizationId' | 'locationId'>,
-  locations: readonly { readonly id: string; readonly organizationId: string }[],
+  locations: readonly {
+    readonly id: string;
+    readonly organizationId: string;
+  }[],
 ): string[] {
   return locations
     .filter(

@@ -40,7 +40,10 @@ export function encodeTemplateEvent(event: TemplateEvent): string {
   return JSON.stringify({
     v: 1,
     id: event.id,
-    template: { ...event.template, createdAt: event.template.createdAt.toISOString() },
+    template: {
+      ...event.template,
+      createdAt: event.template.createdAt.toISOString(),
+    },
     author: event.author,
     shareOrganizationIds: event.shareOrganizationIds,
   });
@@ -63,7 +66,9 @@ export function decodeTemplateEvent(data: string | Buffer): TemplateEvent {
   }
   const parsed = wireEvent.safeParse(json);
   if (!parsed.success) {
-    throw new InvalidEventError(`event has the wrong shape: ${parsed.error.message}`);
+    throw new InvalidEventError(
+      `event has the wrong shape: ${parsed.error.message}`,
+    );
   }
   const { template, author, shareOrganizationIds } = parsed.data;
   return {

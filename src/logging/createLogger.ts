@@ -46,7 +46,10 @@ export function createLogger(
     base: { instanceId: config.instanceId, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
-      level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }),
+      level: (label) => ({
+        severity: SEVERITY[label] ?? 'DEFAULT',
+        level: label,
+      }),
     },
     serializers: { err: pino.stdSerializers.err },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -33,13 +33,19 @@ export interface Store {
    * @throws DomainError BAD_USER_INPUT, FORBIDDEN or UNAUTHENTICATED (no such
    * author).
    */
-  addTemplate(authorId: string, input: AddTemplateInput): Promise<TemplateEvent>;
+  addTemplate(
+    authorId: string,
+    input: AddTemplateInput,
+  ): Promise<TemplateEvent>;
 
   /** The templates `viewer` may see by the share rule, newest first. */
   listVisibleTemplates(viewer: User): Promise<Template[]>;
 
   /** The template when `viewer` may see it, else null. */
-  getVisibleTemplate(viewer: User, templateId: string): Promise<Template | null>;
+  getVisibleTemplate(
+    viewer: User,
+    templateId: string,
+  ): Promise<Template | null>;
 
   /** One event by id, for buses that carry only the id. */
   getEvent(eventId: string): Promise<StoredEvent | null>;
@@ -49,6 +55,19 @@ export interface Store {
 
   /** The newest event's sequence, or 0 when there is none. */
   latestEventSequence(): Promise<number>;
+
+  /**
+   * Outbox: records that the bus accepted the event. Events left unmarked
+   * (the publish failed, or the pod died between commit and publish) are
+   * published again by the outbox relay; buses drop the duplicates.
+   */
+  markEventPublished(eventId: string): Promise<void>;
+
+  /** Unpublished events written before `writtenBefore`, oldest first. */
+  listUnpublishedEvents(
+    writtenBefore: Date,
+    limit: number,
+  ): Promise<StoredEvent[]>;
 
   /** Resolves when the store answers; rejects otherwise (readiness). */
   ping(): Promise<void>;

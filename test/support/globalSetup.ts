@@ -10,5 +10,6 @@ export default async function globalSetup(): Promise<void> {
   const emulator = await startPubsubEmulator();
   process.env.PUBSUB_EMULATOR_HOST = emulator.host;
   process.env.TEST_STARTED_PUBSUB_EMULATOR = '1';
-  (globalThis as { __pubsubEmulator?: typeof emulator }).__pubsubEmulator = emulator;
+  (globalThis as { __pubsubEmulator?: typeof emulator }).__pubsubEmulator =
+    emulator;
 }

@@ -20,7 +20,8 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
+        if (address !== null && typeof address === 'object')
+          resolve(address.port);
         else reject(new Error('no port'));
       });
     });
@@ -31,15 +32,21 @@ export async function freePort(): Promise<number> {
  * Starts the real Pub/Sub emulator on `port` (a free one by default) and
  * resolves once it accepts connections.
  */
-export async function startPubsubEmulator(port?: number): Promise<RunningEmulator> {
+export async function startPubsubEmulator(
+  port?: number,
+): Promise<RunningEmulator> {
   if (!existsSync(EMULATOR_LAUNCHER)) {
     throw new Error(`Pub/Sub emulator not found at ${EMULATOR_LAUNCHER}`);
   }
   const chosenPort = port ?? (await freePort());
-  const child = spawn(EMULATOR_LAUNCHER, ['--host=127.0.0.1', `--port=${chosenPort}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = spawn(
+    EMULATOR_LAUNCHER,
+    ['--host=127.0.0.1', `--port=${chosenPort}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

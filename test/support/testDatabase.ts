@@ -8,7 +8,8 @@ import pg from 'pg';
  * database of its own so suites can run in parallel.
  */
 export const ADMIN_DATABASE_URL =
-  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   readonly url: string;
@@ -16,7 +17,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(prefix = 'tf_test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'tf_test',
+): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
