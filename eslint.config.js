@@ -1,6 +1,7 @@
 // Type-aware linting: the rules STYLE.md asks for (floating promises,
 // exhaustive switches, type-only imports) need the TypeScript program.
 import js from '@eslint/js';
+import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -12,7 +13,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', '*.cjs'],
+          allowDefaultProject: ['*.js', '*.mjs', '*.cjs', 'test/support/*.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -32,6 +33,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node } },
   },
   {
     // Tests and command-line tools talk to a terminal on purpose.
