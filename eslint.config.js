@@ -37,7 +37,13 @@ export default tseslint.config(
   },
   {
     // Tests and command-line tools talk to a terminal on purpose.
-    files: ['test/**', 'src/cli/**', 'bench/**', 'scripts/**', '**/__tests__/**'],
+    files: [
+      'test/**',
+      'src/cli/**',
+      'bench/**',
+      'scripts/**',
+      '**/__tests__/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   prettier,
