@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream';
+
+import { createLogger } from '../../src/logging/createLogger.js';
+
+/** Collects the JSON lines a logger writes. */
+function capture(): {
+  stream: Writable;
+  lines: () => Record<string, unknown>[];
+} {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+const config = {
+  instanceId: 'pod-7',
+  log: { level: 'debug', format: 'json' as const },
+};
+
+describe('createLogger', () => {
+  it('writes Cloud Logging fields: severity, message and the instance id', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger(config, stream);
+    logger.child({ module: 'bus' }).warn({ attempt: 2 }, 'bus reconnecting');
+    const [line] = lines();
+    expect(line).toMatchObject({
+      severity: 'WARNING',
+      message: 'bus reconnecting',
+      instanceId: 'pod-7',
+      module: 'bus',
+      attempt: 2,
+    });
+    expect(typeof line?.time).toBe('string');
+  });
+
+  it.each([
+    ['debug', 'DEBUG'],
+    ['info', 'INFO'],
+    ['error', 'ERROR'],
+    ['fatal', 'CRITICAL'],
+  ] as const)('maps pino level %s to severity %s', (level, severity) => {
+    const { stream, lines } = capture();
+    createLogger(config, stream)[level]('x');
+    expect(lines()[0]?.severity).toBe(severity);
+  });
+
+  it('serialises errors under err with their stack', () => {
+    const { stream, lines } = capture();
+    createLogger(config, stream).error(
+      { err: new Error('boom') },
+      'store failed',
+    );
+    const err = lines()[0]?.err as {
+      message: string;
+      stack: string;
+      type: string;
+    };
+    expect(err.message).toBe('boom');
+    expect(err.type).toBe('Error');
+    expect(err.stack).toContain('createLogger.test');
+  });
+
+  it('never writes a token or connection params', () => {
+    const { stream, lines } = capture();
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6b3dpIn0.signature';
+    createLogger(config, stream).info(
+      {
+        authorization: `Bearer ${jwt}`,
+        headers: { authorization: `Bearer ${jwt}` },
+        connectionParams: { authorization: `Bearer ${jwt}` },
+      },
+      'connection',
+    );
+    expect(JSON.stringify(lines())).not.toContain(jwt);
+  });
+});
