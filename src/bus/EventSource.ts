@@ -1,0 +1,31 @@
+import type { TemplateEvent } from '../domain/types.js';
+
+/** An event with its position in the event log it was read from. */
+export interface SequencedEvent {
+  /**
+   * Allocated when the event is written. Increasing, but transactions can
+   * commit out of sequence order, so a reader may see 12 before 11.
+   */
+  readonly sequence: number;
+  readonly event: TemplateEvent;
+}
+
+/**
+ * The part of the event log the postgres bus reads: its notifications carry
+ * only event ids, so payloads come from here. The bus layer may not import
+ * the store (DESIGN.md, layers); the store satisfies this structurally and
+ * main.ts passes it in.
+ */
+export interface EventSource {
+  /** One event by id, or null when there is no such event. */
+  getEvent(eventId: string): Promise<SequencedEvent | null>;
+
+  /** Up to `limit` events with a sequence above `sequence`, oldest first. */
+  listEventsAfter(
+    sequence: number,
+    limit: number,
+  ): Promise<readonly SequencedEvent[]>;
+
+  /** The highest sequence written, or 0 when the log is empty. */
+  latestEventSequence(): Promise<number>;
+}
