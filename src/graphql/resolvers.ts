@@ -1,0 +1,176 @@
+import { validateAddTemplateInput } from '../domain/addTemplateInput.js';
+import { DomainError } from '../domain/DomainError.js';
+import { ErrorCode } from '../domain/errorCodes.js';
+import type {
+  Location,
+  Organization,
+  Template,
+  TemplateEvent,
+  User,
+} from '../domain/types.js';
+import { dateTimeScalar } from './dateTimeScalar.js';
+import type { GraphQLContext } from './GraphQLContext.js';
+
+/**
+ * A template as resolvers pass it on. `author` is the snapshot a template
+ * event carries: when present, `createdBy` needs no store read, which matters
+ * for subscriptions where one event is resolved once per subscriber.
+ */
+export type TemplateParent = Template & { readonly author?: User };
+
+type Resolver<TParent, TArgs, TResult> = (
+  parent: TParent,
+  args: TArgs,
+  context: GraphQLContext,
+) => TResult | Promise<TResult>;
+
+type NoArgs = Record<string, never>;
+
+interface AddTemplateArgs {
+  readonly input: {
+    readonly name: string;
+    readonly shareLocationIds: readonly string[];
+  };
+}
+
+function fromEvent(event: TemplateEvent): TemplateParent {
+  return { ...event.template, author: event.author };
+}
+
+const addTemplate: Resolver<unknown, AddTemplateArgs, TemplateParent> = async (
+  _root,
+  { input },
+  { viewer, store, publishEvent, logger },
+) => {
+  // Shape first (no I/O), then the store checks existence and reach inside
+  // the transaction that writes the template and its event.
+  const validInput = validateAddTemplateInput(input);
+  const event = await store.addTemplate(viewer.id, validInput);
+  const ids = { eventId: event.id, templateId: event.template.id };
+
+  try {
+    await publishEvent(event);
+  } catch (err) {
+    // The template and its event are committed: the outbox relay publishes
+    // the event later, so the caller still gets a success.
+    logger.warn(
+      { err, ...ids },
+      'template event publish failed, left to the outbox relay',
+    );
+    return fromEvent(event);
+  }
+
+  try {
+    await store.markEventPublished(event.id);
+  } catch (err) {
+    // Harmless: the relay publishes it again and buses drop the duplicate.
+    logger.warn({ err, ...ids }, 'marking template event published failed');
+  }
+  logger.debug({ ...ids, userId: viewer.id }, 'template added');
+  return fromEvent(event);
+};
+
+const templateAdded = {
+  subscribe: ((_root, _args, { viewer, fanout, connectionId }) => {
+    if (connectionId === undefined) {
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        'subscriptions run over WebSocket (graphql-transport-ws) at /graphql',
+      );
+    }
+    return fanout.subscribe({
+      userId: viewer.id,
+      organizationId: viewer.organizationId,
+      locationId: viewer.locationId,
+      connectionId,
+    });
+  }) satisfies Resolver<unknown, NoArgs, AsyncIterableIterator<TemplateEvent>>,
+  resolve: ((event) => fromEvent(event)) satisfies Resolver<
+    TemplateEvent,
+    NoArgs,
+    TemplateParent
+  >,
+};
+
+/** Resolvers for `typeDefs`; parents are the domain types. */
+export const resolvers = {
+  DateTime: dateTimeScalar,
+
+  Query: {
+    me: ((_root, _args, { viewer }) => viewer) satisfies Resolver<
+      unknown,
+      NoArgs,
+      User
+    >,
+    templates: ((_root, _args, { viewer, store }) =>
+      store.listVisibleTemplates(viewer)) satisfies Resolver<
+      unknown,
+      NoArgs,
+      TemplateParent[]
+    >,
+    template: ((_root, { id }, { viewer, store }) =>
+      store.getVisibleTemplate(viewer, id)) satisfies Resolver<
+      unknown,
+      { readonly id: string },
+      TemplateParent | null
+    >,
+  },
+
+  Mutation: { addTemplate },
+
+  Subscription: { templateAdded },
+
+  Template: {
+    createdBy: (async (template, _args, { loaders }) => {
+      if (template.author !== undefined) return template.author;
+      const author = await loaders.user(template.createdById);
+      if (author === null) {
+        // Templates reference users by foreign key; this is a broken store.
+        throw new Error(
+          `author ${template.createdById} of template ${template.id} not found`,
+        );
+      }
+      return author;
+    }) satisfies Resolver<TemplateParent, NoArgs, User>,
+  },
+
+  User: {
+    organization: ((user, _args, { loaders }) =>
+      user.organizationId === null
+        ? null
+        : loaders.organization(user.organizationId)) satisfies Resolver<
+      User,
+      NoArgs,
+      Organization | null
+    >,
+    location: ((user, _args, { loaders }) =>
+      user.locationId === null
+        ? null
+        : loaders.location(user.locationId)) satisfies Resolver<
+      User,
+      NoArgs,
+      Location | null
+    >,
+  },
+
+  Organization: {
+    locations: ((organization, _args, { loaders }) =>
+      loaders.locationsOfOrganization(organization.id)) satisfies Resolver<
+      Organization,
+      NoArgs,
+      Location[]
+    >,
+  },
+
+  Location: {
+    organization: (async (location, _args, { loaders }) => {
+      const organization = await loaders.organization(location.organizationId);
+      if (organization === null) {
+        throw new Error(
+          `organization ${location.organizationId} of location ${location.id} not found`,
+        );
+      }
+      return organization;
+    }) satisfies Resolver<Location, NoArgs, Organization>,
+  },
+};

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+import {
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+
+import { ErrorCode } from '../domain/errorCodes.js';
+import type { User } from '../domain/types.js';
+import type { ErrorFormatter } from '../graphql/formatError.js';
+import type { GraphQLContext } from '../graphql/GraphQLContext.js';
+import type { Authenticator } from './createAuthenticator.js';
+import type { ServerMetrics } from './ServerMetrics.js';
+
+/** The WebSocket close code for "server going away" (RFC 6455). */
+export const GOING_AWAY_CLOSE_CODE = 1001;
+
+/** What a client sends in `connection_init`. */
+interface ConnectionParams {
+  readonly authorization?: unknown;
+  readonly [key: string]: unknown;
+}
+
+/** Per-connection state kept between graphql-ws callbacks. */
+interface Connection {
+  viewer: User;
+  connectionId: string;
+  logger: Logger;
+}
+
+export interface GraphQLWebSocketServerOptions {
+  readonly schema: GraphQLSchema;
+  readonly authenticator: Authenticator;
+  readonly formatError: ErrorFormatter;
+  readonly createContext: (
+    viewer: User,
+    connectionId: string,
+    logger: Logger,
+  ) => GraphQLContext;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly isProduction: boolean;
+  /** Ping interval; a peer silent for as long again is cut off. */
+  readonly keepAliveMillis?: number;
+  /** Largest accepted message. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+}
+
+/** graphql-ws on a `ws` server that the HTTP server hands upgrades to. */
+export interface GraphQLWebSocketServer {
+  /** Open sockets, authenticated or not. */
+  readonly clientCount: number;
+  /** Takes over an HTTP upgrade request for /graphql. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Closes every socket with 1001 (going away) so clients reconnect to
+   * another pod, waits up to `graceMillis` for their close handshakes, then
+   * cuts off the rest. Later calls return the first call's promise.
+   */
+  close(graceMillis: number): Promise<void>;
+}
+
+/**
+ * The subscription transport: graphql-transport-ws on /graphql, with
+ * authentication in `connection_init` (DESIGN.md, "Authentication"). A
+ * missing credential closes with 4401, a refused one with 4403; neither the
+ * token nor the connection params are ever logged.
+ */
+export function createGraphQLWebSocketServer(
+  options: GraphQLWebSocketServerOptions,
+): GraphQLWebSocketServer {
+  const { schema, authenticator, formatError, metrics, logger } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
+  });
+  const format = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => formatError(error.toJSON(), error));
+
+  const disposable = useServer<ConnectionParams, Partial<Connection>>(
+    {
+      schema,
+      isProd: options.isProduction,
+
+      onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
+        let result;
+        try {
+          result = await authenticator.authenticate(
+            ctx.connectionParams?.authorization,
+          );
+        } catch (err) {
+          logger.error({ err }, 'websocket authentication failed unexpectedly');
+          socket.close(CloseCode.InternalServerError, 'Internal server error');
+          return false;
+        }
+        if (!result.ok) {
+          metrics.authenticationFailed('websocket');
+          const closeCode =
+            result.reason === 'missing'
+              ? CloseCode.Unauthorized
+              : CloseCode.Forbidden;
+          logger.debug(
+            { reason: result.reason, closeCode },
+            'websocket connection refused',
+          );
+          // Closing here rather than returning false picks the close code;
+          // graphql-ws's own close that follows is a no-op on a closing socket.
+          socket.close(
+            closeCode,
+            closeCode === CloseCode.Unauthorized ? 'Unauthorized' : 'Forbidden',
+          );
+          return false;
+        }
+
+        const connectionId = randomUUID();
+        ctx.extra.viewer = result.user;
+        ctx.extra.connectionId = connectionId;
+        ctx.extra.logger = logger.child({
+          connectionId,
+          userId: result.user.id,
+        });
+        ctx.extra.logger.debug('websocket connected');
+        metrics.webSocketConnected();
+        return true;
+      },
+
+      onSubscribe: (ctx, _id, payload) => {
+        const { viewer, connectionId, logger: connectionLogger } = ctx.extra;
+        // graphql-ws only subscribes acknowledged connections, and
+        // onConnect sets all three before acknowledging.
+        if (
+          viewer === undefined ||
+          connectionId === undefined ||
+          connectionLogger === undefined
+        ) {
+          throw new Error('subscribe on an unauthenticated connection');
+        }
+
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          if (err instanceof GraphQLError) {
+            return [withCode(err, ErrorCode.GRAPHQL_PARSE_FAILED)];
+          }
+          throw err;
+        }
+        const validationErrors = validate(schema, document);
+        if (validationErrors.length > 0) {
+          return validationErrors.map((error) =>
+            withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED),
+          );
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
+          return [
+            new GraphQLError('the document names no operation to run', {
+              extensions: { code: ErrorCode.BAD_USER_INPUT },
+            }),
+          ];
+        }
+        // Coerce variables here so their errors carry BAD_USER_INPUT, as
+        // Apollo does over HTTP, instead of reaching clients code-less.
+        const variables = getVariableValues(
+          schema,
+          operation.variableDefinitions ?? [],
+          payload.variables ?? {},
+        );
+        if (variables.errors !== undefined) {
+          return variables.errors.map((error) =>
+            withCode(error, ErrorCode.BAD_USER_INPUT),
+          );
+        }
+
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: options.createContext(
+            viewer,
+            connectionId,
+            connectionLogger,
+          ),
+        };
+      },
+
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors === undefined
+          ? undefined
+          : { ...result, errors: format(result.errors) },
+
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+
+      onDisconnect: (ctx, code) => {
+        metrics.webSocketDisconnected();
+        ctx.extra.logger?.debug({ code }, 'websocket disconnected');
+      },
+    },
+    wss,
+    options.keepAliveMillis,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = async (graceMillis: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMillis);
+    });
+    // graphql-ws's dispose sends 1001 to every client and resolves once the
+    // last close handshake is done.
+    const outcome = await Promise.race([
+      Promise.resolve(disposable.dispose()).then(() => 'closed' as const),
+      graceOver,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      logger.warn(
+        { remaining: wss.clients.size },
+        'websocket clients did not close in time, terminating them',
+      );
+      for (const client of wss.clients) client.terminate();
+    }
+  };
+
+  return {
+    get clientCount() {
+      return wss.clients.size;
+    },
+    handleUpgrade(request, socket, head) {
+      wss.handleUpgrade(request, socket, head, (webSocket) => {
+        wss.emit('connection', webSocket, request);
+      });
+    },
+    close(graceMillis) {
+      closing ??= close(graceMillis);
+      return closing;
+    },
+  };
+}
+
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}

@@ -1,0 +1,300 @@
+import http from 'node:http';
+
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+
+import type { Config } from '../config/config.js';
+import { ErrorCode } from '../domain/errorCodes.js';
+import type { EventBus } from '../bus/EventBus.js';
+import { createSchema } from '../graphql/createSchema.js';
+import { createErrorFormatter } from '../graphql/formatError.js';
+import {
+  createGraphQLContext,
+  type GraphQLContext,
+} from '../graphql/GraphQLContext.js';
+import type { TemplateEventFeed } from '../graphql/TemplateEventFeed.js';
+import type { Store } from '../store/Store.js';
+import { createAuthenticator } from './createAuthenticator.js';
+import { createGraphQLWebSocketServer } from './createGraphQLWebSocketServer.js';
+import { createReadinessCheck } from './createReadinessCheck.js';
+import { handleRequestErrors } from './handleRequestErrors.js';
+import { defaultServerMetrics, type ServerMetrics } from './ServerMetrics.js';
+import { acceptsTraffic, type ServerPhase } from './ServerPhase.js';
+
+export interface CreateServerOptions {
+  readonly config: Pick<
+    Config,
+    'port' | 'isProduction' | 'drainTimeoutSeconds' | 'auth'
+  >;
+  /** Interface to listen on. Default: all of them. */
+  readonly host?: string;
+  readonly logger: Logger;
+  readonly store: Store;
+  /** Publishes new templates' events; its attachment gates readiness. */
+  readonly bus: Pick<EventBus, 'publish' | 'isAttached'>;
+  /** Where subscriptions get their events (the fan-out registry). */
+  readonly fanout: TemplateEventFeed;
+  /** Default: prom-client's default registry and no counters. */
+  readonly metrics?: ServerMetrics;
+  /** The clock tokens are checked against. */
+  readonly now?: () => Date;
+  /** WebSocket ping interval. Default 12 s (graphql-ws's). */
+  readonly webSocketKeepAliveMillis?: number;
+}
+
+/** The HTTP and WebSocket face of one instance. */
+export interface TemplateFeedServer {
+  readonly phase: ServerPhase;
+  /** The port listened on (useful with PORT=0). Only once started. */
+  readonly port: number;
+  /** Open WebSockets, authenticated or not. */
+  readonly webSocketClientCount: number;
+  /** Starts Apollo and listens. Rejects when the port cannot be bound. */
+  start(): Promise<void>;
+  /**
+   * Drains and stops: readiness fails, WebSockets close with 1001, in-flight
+   * HTTP requests finish. Does not close the store, bus or fan-out it was
+   * given; their owner does, after this resolves. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Express + Apollo Server on POST /graphql, graphql-ws on the same path for
+ * upgrades, and /healthz, /readyz and /metrics (DESIGN.md, "HTTP surface").
+ */
+export function createServer(options: CreateServerOptions): TemplateFeedServer {
+  const { config, store, bus, fanout } = options;
+  const metrics = options.metrics ?? defaultServerMetrics;
+  const logger = options.logger.child({ module: 'server' });
+  const graphqlLogger = options.logger.child({ module: 'graphql' });
+
+  // The drain budget is the whole process's; the server spends at most
+  // three quarters of it so the bus and store still get time to close.
+  const drainMillis = config.drainTimeoutSeconds * 1_000;
+  const webSocketGraceMillis = Math.min(5_000, drainMillis / 4);
+  const httpGraceMillis = Math.min(10_000, drainMillis / 2);
+
+  let phase: ServerPhase = 'starting';
+  let listening = false;
+  let stopping: Promise<void> | undefined;
+
+  const schema = createSchema();
+  const formatError = createErrorFormatter({
+    isProduction: config.isProduction,
+    logger: graphqlLogger,
+  });
+  const authenticator = createAuthenticator({
+    auth: config.auth,
+    store,
+    now: options.now,
+  });
+  const publishEvent = (event: Parameters<EventBus['publish']>[0]) =>
+    bus.publish(event);
+  const contextFor = (
+    viewer: GraphQLContext['viewer'],
+    logger: Logger,
+    connectionId?: string,
+  ) =>
+    createGraphQLContext({
+      viewer,
+      store,
+      fanout,
+      publishEvent,
+      logger,
+      connectionId,
+    });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const webSockets = createGraphQLWebSocketServer({
+    schema,
+    authenticator,
+    formatError,
+    createContext: (viewer, connectionId, connectionLogger) =>
+      contextFor(viewer, connectionLogger, connectionId),
+    metrics,
+    logger: options.logger.child({ module: 'websocket' }),
+    isProduction: config.isProduction,
+    keepAliveMillis: options.webSocketKeepAliveMillis,
+  });
+
+  httpServer.on('upgrade', (request, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!acceptsTraffic(phase)) {
+      // Draining: the client should reconnect to another pod.
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n',
+      );
+      return;
+    }
+    webSockets.handleUpgrade(request, socket, head);
+  });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError,
+    // Stacks go to the logs (formatError logs internal errors), never to
+    // clients, in any environment.
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.isProduction,
+    // Automatic persisted queries would add codes outside our error table.
+    persistedQueries: false,
+    // main.ts owns signals and the order of shutdown.
+    stopOnTerminationSignals: false,
+    logger: options.logger.child({ module: 'apollo' }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: httpGraceMillis,
+      }),
+      {
+        // The subscriptions guide's pattern: Apollo's drain also closes the
+        // WebSocket server. stop() has normally done so already.
+        serverWillStart() {
+          return Promise.resolve({
+            async drainServer() {
+              await webSockets.close(webSocketGraceMillis);
+            },
+          });
+        },
+      },
+    ],
+  });
+
+  const readiness = createReadinessCheck({
+    phase: () => phase,
+    store,
+    bus,
+  });
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'alive' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    const report = await readiness();
+    response.status(report.ready ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.contentType).send(await metrics.render());
+  });
+
+  return {
+    get phase() {
+      return phase;
+    },
+    get port() {
+      const address = httpServer.address();
+      if (address === null || typeof address === 'string') {
+        throw new Error('the server is not listening on a TCP port');
+      }
+      return address.port;
+    },
+    get webSocketClientCount() {
+      return webSockets.clientCount;
+    },
+
+    async start() {
+      if (phase !== 'starting' || listening) {
+        throw new Error(`cannot start a server that is ${phase}`);
+      }
+      await apollo.start();
+      app.use(
+        '/graphql',
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, {
+          context: async ({ req }) => {
+            const result = await authenticator.authenticate(
+              req.headers.authorization,
+            );
+            if (!result.ok) {
+              metrics.authenticationFailed('http');
+              throw unauthenticated(result.message);
+            }
+            return contextFor(result.user, graphqlLogger);
+          },
+        }),
+      );
+      app.use(handleRequestErrors(logger));
+
+      try {
+        await listen(httpServer, config.port, options.host);
+      } catch (err) {
+        await apollo.stop();
+        phase = 'stopped';
+        throw err;
+      }
+      listening = true;
+      phase = 'started';
+      logger.info({ port: this.port }, 'http server listening');
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        if (!listening) {
+          phase = 'stopped';
+          return;
+        }
+
+        // 1. Readiness answers 503 from now on, so the load balancer sends
+        //    no new work; the upgrade handler refuses new WebSockets.
+        phase = 'draining';
+        logger.info(
+          { webSocketClients: webSockets.clientCount },
+          'server draining',
+        );
+
+        // 2. Open WebSockets close with 1001 (going away): clients
+        //    reconnect, and land on a pod that is not draining.
+        await webSockets.close(webSocketGraceMillis);
+
+        // 3. Apollo's drain stops the listener and lets in-flight HTTP
+        //    requests finish (cut off after the grace period).
+        phase = 'stopping';
+        await apollo.stop();
+
+        phase = 'stopped';
+        logger.info('server stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: ErrorCode.UNAUTHENTICATED,
+      // Apollo turns this into the response's status and headers.
+      http: {
+        status: 401,
+        headers: new HeaderMap([['www-authenticate', 'Bearer']]),
+      },
+    },
+  });
+}
+
+function listen(
+  server: http.Server,
+  port: number,
+  host: string | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
