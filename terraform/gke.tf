@@ -1,0 +1,109 @@
+# A regional GKE Standard cluster (nodes in three zones) with Workload
+# Identity, so pods act as a Google service account without key files.
+resource "google_container_cluster" "primary" {
+  name     = var.cluster_name
+  location = var.region
+
+  # The default pool cannot be configured the way we want; replace it with
+  # google_container_node_pool.primary below.
+  remove_default_node_pool = true
+  initial_node_count       = 1
+
+  networking_mode = "VPC_NATIVE"
+  # Empty: let GKE pick the pod and service ranges. VPC-native addressing is
+  # what container-native load balancing (the Service's NEG) needs.
+  ip_allocation_policy {}
+
+  release_channel {
+    channel = "REGULAR"
+  }
+
+  workload_identity_config {
+    workload_pool = "${var.project_id}.svc.id.goog"
+  }
+
+  addons_config {
+    # The GCE Ingress controller (k8s/base/ingress.yaml).
+    http_load_balancing {
+      disabled = false
+    }
+  }
+
+  # Managed Service for Prometheus: collects /metrics for dashboards and for
+  # scaling on open connections (k8s/base/horizontalpodautoscaler.yaml).
+  monitoring_config {
+    managed_prometheus {
+      enabled = true
+    }
+  }
+
+  deletion_protection = var.deletion_protection
+
+  depends_on = [google_project_service.enabled]
+}
+
+# Nodes run as their own service account with only what nodes need (logs,
+# metrics, pulling images), not the Compute Engine default account, which
+# has Editor on the project.
+resource "google_service_account" "nodes" {
+  account_id   = "${var.cluster_name}-nodes"
+  display_name = "GKE nodes of ${var.cluster_name}"
+}
+
+resource "google_project_iam_member" "nodes" {
+  for_each = toset([
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/autoscaling.metricsWriter",
+  ])
+
+  project = var.project_id
+  role    = each.value
+  member  = "serviceAccount:${google_service_account.nodes.email}"
+}
+
+resource "google_container_node_pool" "primary" {
+  name     = "primary"
+  cluster  = google_container_cluster.primary.id
+  location = var.region
+
+  autoscaling {
+    min_node_count = var.node_min_count_per_zone
+    max_node_count = var.node_max_count_per_zone
+  }
+
+  management {
+    auto_repair  = true
+    auto_upgrade = true
+  }
+
+  # Surge one node at a time; the PodDisruptionBudget lets one template-feed
+  # pod go at a time, so clients reconnect in small waves.
+  upgrade_settings {
+    max_surge       = 1
+    max_unavailable = 0
+  }
+
+  node_config {
+    machine_type    = var.node_machine_type
+    service_account = google_service_account.nodes.email
+    oauth_scopes    = ["https://www.googleapis.com/auth/cloud-platform"]
+
+    # Pods see the GKE metadata server, which hands out the Workload
+    # Identity of their Kubernetes service account, never the node's.
+    workload_metadata_config {
+      mode = "GKE_METADATA"
+    }
+
+    shielded_instance_config {
+      enable_secure_boot          = true
+      enable_integrity_monitoring = true
+    }
+
+    labels = {
+      app = "template-feed"
+    }
+  }
+}

@@ -1,0 +1,82 @@
+# The pods' Google service account and exactly what template-feed does with
+# Pub/Sub and Cloud SQL.
+#
+# Pub/Sub, per pod: publish to the shared topic; at start-up create its own
+# subscription on that topic (pubsub.subscriptions.create on the project and
+# pubsub.topics.attachSubscription on the topic); pull and ack from it
+# (pubsub.subscriptions.consume); on SIGTERM delete it
+# (pubsub.subscriptions.delete). roles/pubsub.editor would grant all that,
+# but also deleting the topic and every other subscription and topic in the
+# project, so two narrow custom roles are used instead. The subscription
+# permissions are granted on the project because the subscriptions do not
+# exist until a pod creates them (a pod can therefore delete another pod's
+# subscription; IAM cannot scope a grant to names that do not exist yet).
+resource "google_service_account" "app" {
+  account_id   = var.gsa_account_id
+  display_name = "template-feed pods (Workload Identity)"
+}
+
+resource "google_project_iam_custom_role" "subscription_manager" {
+  role_id     = "templateFeedSubscriptionManager"
+  title       = "template-feed subscription manager"
+  description = "Create, read, pull from and delete the per-pod subscriptions template-feed manages at run time."
+  permissions = [
+    "pubsub.subscriptions.consume",
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.delete",
+    "pubsub.subscriptions.get",
+  ]
+}
+
+resource "google_project_iam_custom_role" "topic_subscriber" {
+  role_id     = "templateFeedTopicSubscriber"
+  title       = "template-feed topic subscriber"
+  description = "Look up a topic and attach subscriptions to it; granted on the template-events topic only."
+  permissions = [
+    "pubsub.topics.attachSubscription",
+    "pubsub.topics.get",
+  ]
+}
+
+resource "google_project_iam_member" "app_subscription_manager" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.subscription_manager.id
+  member  = "serviceAccount:${google_service_account.app.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "app_publisher" {
+  topic  = google_pubsub_topic.template_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.app.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "app_topic_subscriber" {
+  topic  = google_pubsub_topic.template_events.id
+  role   = google_project_iam_custom_role.topic_subscriber.id
+  member = "serviceAccount:${google_service_account.app.email}"
+}
+
+# The Cloud SQL Auth Proxy sidecar connects as the pod's identity.
+resource "google_project_iam_member" "app_cloudsql_client" {
+  project = var.project_id
+  role    = "roles/cloudsql.client"
+  member  = "serviceAccount:${google_service_account.app.email}"
+}
+
+# Cloud Build's deployer: pushes the image and applies manifests. Use it as
+# the trigger's service account (docs/deploy.md).
+resource "google_service_account" "deployer" {
+  account_id   = "${var.cluster_name}-deployer"
+  display_name = "template-feed Cloud Build deployer"
+}
+
+resource "google_project_iam_member" "deployer" {
+  for_each = toset([
+    "roles/container.developer",
+    "roles/logging.logWriter",
+  ])
+
+  project = var.project_id
+  role    = each.value
+  member  = "serviceAccount:${google_service_account.deployer.email}"
+}

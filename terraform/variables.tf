@@ -1,0 +1,117 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project that holds every resource (the k8s prod overlay's GOOGLE_CLOUD_PROJECT)."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the GKE cluster, Cloud SQL instance and Artifact Registry repository."
+  default     = "europe-west1"
+}
+
+variable "cluster_name" {
+  type        = string
+  description = "Name of the GKE cluster (Cloud Build's _CLUSTER substitution)."
+  default     = "template-feed"
+}
+
+variable "node_machine_type" {
+  type        = string
+  description = "Machine type of the cluster's node pool."
+  default     = "e2-standard-2"
+}
+
+variable "node_min_count_per_zone" {
+  type        = number
+  description = "Fewest nodes the node pool keeps in each of the region's zones."
+  default     = 1
+}
+
+variable "node_max_count_per_zone" {
+  type        = number
+  description = "Most nodes the node pool autoscaler may add in each zone."
+  default     = 5
+}
+
+variable "pubsub_topic" {
+  type        = string
+  description = "The shared topic every pod publishes template events to and subscribes to (the app's PUBSUB_TOPIC)."
+  default     = "template-events"
+}
+
+variable "pubsub_message_retention" {
+  type        = string
+  description = "How long the topic retains messages, as a duration in seconds (\"600s\"); lets a re-created subscription seek back."
+  default     = "600s"
+}
+
+variable "k8s_namespace" {
+  type        = string
+  description = "Kubernetes namespace template-feed runs in (k8s/base/namespace.yaml)."
+  default     = "template-feed"
+}
+
+variable "k8s_service_account" {
+  type        = string
+  description = "Kubernetes service account of the pods (k8s/base/serviceaccount.yaml), bound to the Google service account by Workload Identity."
+  default     = "template-feed"
+}
+
+variable "gsa_account_id" {
+  type        = string
+  description = "Account id of the pods' Google service account (the part before @ in the KSA's iam.gke.io/gcp-service-account annotation)."
+  default     = "template-feed"
+}
+
+variable "artifact_registry_repository" {
+  type        = string
+  description = "Artifact Registry Docker repository for the template-feed image (Cloud Build's _REPOSITORY substitution)."
+  default     = "template-feed"
+}
+
+variable "database_instance_name" {
+  type        = string
+  description = "Name of the Cloud SQL for PostgreSQL instance (part of the Cloud SQL Auth Proxy's instance connection name)."
+  default     = "template-feed"
+}
+
+variable "database_tier" {
+  type        = string
+  description = "Cloud SQL machine tier."
+  default     = "db-custom-1-3840"
+}
+
+variable "database_availability_type" {
+  type        = string
+  description = "ZONAL, or REGIONAL for a standby in a second zone with automatic failover."
+  default     = "REGIONAL"
+
+  validation {
+    condition     = contains(["ZONAL", "REGIONAL"], var.database_availability_type)
+    error_message = "database_availability_type must be ZONAL or REGIONAL."
+  }
+}
+
+variable "database_name" {
+  type        = string
+  description = "PostgreSQL database template-feed uses."
+  default     = "template_feed"
+}
+
+variable "database_user" {
+  type        = string
+  description = "PostgreSQL user template-feed connects as; its password is generated and kept in Secret Manager."
+  default     = "template_feed"
+}
+
+variable "ingress_static_ip_name" {
+  type        = string
+  description = "Name of the global static IP the Ingress uses (its kubernetes.io/ingress.global-static-ip-name annotation)."
+  default     = "template-feed-ip"
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Refuse to destroy the cluster and the database instance; set false only to tear an environment down."
+  default     = true
+}
