@@ -66,7 +66,11 @@ export class PostgresBus implements EventBus {
   private handler: EventHandler | undefined;
   /** The listening connection while attached; undefined while away. */
   private listener: pg.Client | undefined;
-  /** The highest sequence handed to the handler or seen at start. */
+  /** Where the log ended at start; catch-ups never replay what came before. */
+  private startSequence = 0;
+  /** Ids of the events in the catch-up window below `startSequence`. */
+  private readonly historyIds = new Set<string>();
+  /** The highest sequence handed to the handler, or `startSequence`. */
   private highWaterSequence = 0;
   /** Deliveries and catch-ups, one at a time and in arrival order. */
   private work: Promise<void> = Promise.resolve();
@@ -94,7 +98,7 @@ export class PostgresBus implements EventBus {
       module: 'PostgresBus',
       channel: this.channel,
     });
-    // Twice the window, so ids re-read by a catch-up are still remembered.
+    // Well above the window, so ids a catch-up re-reads are still known.
     this.seen = new RecentEventIds(Math.max(10_000, 2 * this.catchUpWindow));
 
     this.clientConfig = {
@@ -131,12 +135,14 @@ export class PostgresBus implements EventBus {
       // this point is notified, so nothing falls between the two.
       await this.connectListener();
 
-      // Events up to the log's end are history and are not replayed. Those
-      // inside the catch-up window are marked seen, so that a catch-up
-      // re-reading the window does not replay them either.
-      const startSequence = await this.events.latestEventSequence();
-      await this.markHistorySeen(startSequence);
-      this.highWaterSequence = Math.max(this.highWaterSequence, startSequence);
+      // Events up to the log's end are history, which a catch-up must not
+      // replay; the ones its window reaches are remembered for it to skip.
+      this.startSequence = await this.events.latestEventSequence();
+      await this.rememberHistory();
+      this.highWaterSequence = Math.max(
+        this.highWaterSequence,
+        this.startSequence,
+      );
     } catch (err) {
       await this.close();
       throw err;
@@ -147,7 +153,7 @@ export class PostgresBus implements EventBus {
     }
     this.phase = 'started';
     this.logger.info(
-      { startSequence: this.highWaterSequence },
+      { startSequence: this.startSequence },
       'postgres bus listening',
     );
   }
@@ -301,7 +307,8 @@ export class PostgresBus implements EventBus {
    * transaction B 42, and B commit first; if we handle 42 and then lose the
    * connection before A commits, reading "after 42" would skip 41 for good.
    * So the catch-up starts `catchUpWindow` sequences lower and lets the
-   * de-duplication set drop what was already handled. The window only has to
+   * de-duplication set drop what was already handled, and the history set
+   * what was there before start. The window only has to
    * exceed the sequences in flight at once (roughly the writers' connection
    * count across all pods), which the default covers many times over.
    */
@@ -310,6 +317,9 @@ export class PostgresBus implements EventBus {
       0,
       this.highWaterSequence - this.catchUpWindow,
     );
+    // Once the window has moved past the start, history is out of reach.
+    if (fromSequence >= this.startSequence) this.historyIds.clear();
+
     let after = fromSequence;
     let delivered = 0;
     try {
@@ -317,6 +327,7 @@ export class PostgresBus implements EventBus {
         const page = await this.events.listEventsAfter(after, PAGE_SIZE);
         for (const stored of page) {
           if (this.isClosed()) return;
+          if (this.historyIds.has(stored.event.id)) continue;
           if (this.deliver(stored, false)) delivered += 1;
         }
         const last = page.at(-1);
@@ -330,13 +341,20 @@ export class PostgresBus implements EventBus {
     this.logger.info({ fromSequence, delivered }, 'postgres bus caught up');
   }
 
-  /** Marks the events in the window below `startSequence` as handled. */
-  private async markHistorySeen(startSequence: number): Promise<void> {
-    let after = Math.max(0, startSequence - this.catchUpWindow);
-    while (after < startSequence) {
+  /**
+   * Records the ids of the events a first catch-up window would re-read from
+   * before start. Kept apart from the de-duplication set on purpose: a
+   * notification for one of them (the outbox relay republishing an event no
+   * pod got) is still delivered; only catch-ups skip them.
+   */
+  private async rememberHistory(): Promise<void> {
+    let after = Math.max(0, this.startSequence - this.catchUpWindow);
+    while (after < this.startSequence) {
       const page = await this.events.listEventsAfter(after, PAGE_SIZE);
       for (const stored of page) {
-        if (stored.sequence <= startSequence) this.seen.add(stored.event.id);
+        if (stored.sequence <= this.startSequence) {
+          this.historyIds.add(stored.event.id);
+        }
       }
       const last = page.at(-1);
       if (last === undefined || page.length < PAGE_SIZE) break;

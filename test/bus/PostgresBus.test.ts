@@ -1,0 +1,392 @@
+import { randomUUID } from 'node:crypto';
+
+import pg from 'pg';
+
+import {
+  PostgresBus,
+  type PostgresBusOptions,
+} from '../../src/bus/PostgresBus.js';
+import { encodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
+import type { TemplateEvent } from '../../src/domain/types.js';
+import { createLogger } from '../../src/logging/createLogger.js';
+import {
+  ADMIN_DATABASE_URL,
+  createTestDatabase,
+  type TestDatabase,
+} from '../support/testDatabase.js';
+import { PostgresBusTestEventLog } from './PostgresBusTestEventLog.js';
+
+type LogLine = Record<string, unknown> & { message: string; level: string };
+
+/** One instance ("pod"): its bus, what its handler got, what it logged. */
+interface Pod {
+  readonly bus: PostgresBus;
+  readonly received: TemplateEvent[];
+  readonly logs: LogLine[];
+  receivedIds(): string[];
+  logged(message: string): LogLine[];
+}
+
+const FAST_RECONNECT = {
+  reconnectInitialDelayMillis: 20,
+  reconnectMaxDelayMillis: 200,
+};
+
+let eventCount = 0;
+
+function makeEvent(
+  name = `Template ${++eventCount}`,
+  shareLocationIds: readonly string[] = ['location-3'],
+): TemplateEvent {
+  return {
+    id: randomUUID(),
+    template: {
+      id: randomUUID(),
+      name,
+      shareLocationIds,
+      createdById: 'zowi',
+      createdAt: new Date(),
+    },
+    author: {
+      id: 'zowi',
+      name: 'ZOWI',
+      organizationId: 'org-1',
+      locationId: 'location-1',
+    },
+    shareOrganizationIds: ['org-1'],
+  };
+}
+
+/** Polls `condition` until it holds; fails the test after `timeoutMillis`. */
+async function waitFor(
+  description: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMillis = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function activeTimeouts(): number {
+  return process
+    .getActiveResourcesInfo()
+    .filter((resource) => resource === 'Timeout').length;
+}
+
+describe('PostgresBus', () => {
+  let database: TestDatabase;
+  let eventLog: PostgresBusTestEventLog;
+  /** On the test database: NOTIFY and pg_stat_activity. */
+  let sql: pg.Client;
+  /** On the server's admin database: a database cannot lock itself out. */
+  let admin: pg.Client;
+  const pods: Pod[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('tf_pgbus');
+    eventLog = new PostgresBusTestEventLog(database.url);
+    await eventLog.migrate();
+    sql = new pg.Client({ connectionString: database.url });
+    await sql.connect();
+    admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    // Whatever a test did, connections are allowed again for the next one.
+    await admin.query(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
+    await Promise.all(pods.splice(0).map((pod) => pod.bus.close()));
+    // Backends exit just after their client hangs up; the next test counts
+    // listeners, so it waits for them.
+    await waitFor(
+      'closed listeners exit',
+      async () => (await listenerPids()).length === 0,
+    );
+  });
+
+  afterAll(async () => {
+    await sql.end();
+    await admin.end();
+    await eventLog.close();
+    await database.drop();
+  });
+
+  async function startPod(
+    options: Partial<PostgresBusOptions> = {},
+  ): Promise<Pod> {
+    const logs: LogLine[] = [];
+    const logger = createLogger(
+      {
+        instanceId: `pod-${pods.length + 1}`,
+        log: { level: 'debug', format: 'json' },
+      },
+      { write: (line: string) => logs.push(JSON.parse(line) as LogLine) },
+    );
+    const received: TemplateEvent[] = [];
+    const bus = new PostgresBus({
+      connectionString: database.url,
+      events: eventLog,
+      logger,
+      ...options,
+    });
+    const pod: Pod = {
+      bus,
+      received,
+      logs,
+      receivedIds: () => received.map((event) => event.id),
+      logged: (message) => logs.filter((line) => line.message === message),
+    };
+    pods.push(pod);
+    await bus.start((event) => received.push(event));
+    return pod;
+  }
+
+  async function writeAndPublish(
+    via: PostgresBus,
+    event: TemplateEvent,
+  ): Promise<void> {
+    await eventLog.append(event);
+    await via.publish(event);
+  }
+
+  /** Backend pids of this database's listening connections. */
+  async function listenerPids(): Promise<number[]> {
+    const { rows } = await sql.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+       WHERE datname = $1 AND application_name = 'template-feed-bus'`,
+      [database.name],
+    );
+    return rows.map((row) => row.pid);
+  }
+
+  /**
+   * Kills the listening connection of `pod` (pid `pid`) while new
+   * connections are refused, so that it stays away until `reopen()`.
+   */
+  async function cutOff(pod: Pod, pid: number): Promise<() => Promise<void>> {
+    await admin.query(
+      `ALTER DATABASE ${database.name} ALLOW_CONNECTIONS false`,
+    );
+    await sql.query('SELECT pg_terminate_backend($1)', [pid]);
+    await waitFor('the bus detaches', () => !pod.bus.isAttached());
+    await waitFor(
+      'a reconnect attempt fails',
+      () => pod.logged('postgres bus reconnect failed').length > 0,
+    );
+    return async () => {
+      await admin.query(
+        `ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`,
+      );
+      await waitFor('the bus attaches again', () => pod.bus.isAttached());
+    };
+  }
+
+  it('delivers an event published on one pod to both pods exactly once, payload read from the store', async () => {
+    const a = await startPod();
+    const b = await startPod();
+    const large = makeEvent(
+      'N'.repeat(200),
+      Array.from(
+        { length: 100 },
+        (_, index) => `location-${index}-${'x'.repeat(80)}`,
+      ),
+    );
+    // Far past what a NOTIFY payload may carry: only the id travels.
+    expect(Buffer.byteLength(encodeTemplateEvent(large))).toBeGreaterThan(
+      8_000,
+    );
+    const next = makeEvent();
+
+    await writeAndPublish(a.bus, large);
+    await writeAndPublish(a.bus, next);
+    await waitFor('both pods receive both events', () =>
+      [a, b].every((pod) => pod.received.length >= 2),
+    );
+
+    for (const pod of [a, b]) {
+      expect(pod.received).toEqual([large, next]);
+    }
+    expect(a.bus.kind).toBe('postgres');
+    expect(a.bus.isAttached()).toBe(true);
+  });
+
+  it('hands an event id notified twice to the handler once', async () => {
+    const a = await startPod();
+    const event = makeEvent();
+    const sentinel = makeEvent();
+
+    await writeAndPublish(a.bus, event);
+    await a.bus.publish(event);
+    await writeAndPublish(a.bus, sentinel);
+    await waitFor('the sentinel arrives', () =>
+      a.receivedIds().includes(sentinel.id),
+    );
+
+    expect(a.receivedIds()).toEqual([event.id, sentinel.id]);
+    expect(a.logged('duplicate event dropped')).toEqual([
+      expect.objectContaining({ eventId: event.id }),
+    ]);
+  });
+
+  it('delivers a late notification for an event from before its start, but never replays history in a catch-up', async () => {
+    const history = [makeEvent(), makeEvent()];
+    for (const event of history) await eventLog.append(event);
+    const a = await startPod(FAST_RECONNECT);
+    const [pidOfA] = await listenerPids();
+
+    // As the outbox relay does for an event whose publish was lost.
+    await a.bus.publish(history[1] ?? makeEvent());
+    await waitFor('the republished event arrives', () =>
+      a.receivedIds().includes(history[1]?.id ?? ''),
+    );
+    const reopen = await cutOff(a, pidOfA ?? 0);
+    await reopen();
+    const sentinel = makeEvent();
+    await writeAndPublish(a.bus, sentinel);
+    await waitFor('the sentinel arrives', () =>
+      a.receivedIds().includes(sentinel.id),
+    );
+
+    expect(a.received).toEqual([history[1], sentinel]);
+    expect(a.logged('postgres bus caught up')).toEqual([
+      expect.objectContaining({ delivered: 0 }),
+    ]);
+  });
+
+  it('reconnects after its backend is terminated and delivers what was published meanwhile exactly once', async () => {
+    const a = await startPod(FAST_RECONNECT);
+    const [pidOfA] = await listenerPids();
+    const b = await startPod();
+    const before = makeEvent();
+    await writeAndPublish(b.bus, before);
+    await waitFor('both pods receive the first event', () =>
+      [a, b].every((pod) => pod.receivedIds().includes(before.id)),
+    );
+
+    const reopen = await cutOff(a, pidOfA ?? 0);
+    expect(a.bus.isAttached()).toBe(false);
+    const whileAway = [makeEvent(), makeEvent()];
+    for (const event of whileAway) await writeAndPublish(b.bus, event);
+    await waitFor('pod b receives what was published meanwhile', () =>
+      whileAway.every((event) => b.receivedIds().includes(event.id)),
+    );
+    expect(a.receivedIds()).toEqual([before.id]);
+    await reopen();
+
+    const after = makeEvent();
+    await writeAndPublish(a.bus, after);
+    await waitFor('pod a receives the event after reconnecting', () =>
+      a.receivedIds().includes(after.id),
+    );
+
+    expect(a.received).toEqual([before, ...whileAway, after]);
+    expect(a.logged('postgres bus connection lost; reconnecting')).toEqual([
+      expect.objectContaining({ level: 'warn' }),
+    ]);
+    expect(a.logged('postgres bus caught up')).toEqual([
+      expect.objectContaining({ delivered: 2 }),
+    ]);
+    expect(b.receivedIds()).toEqual(a.receivedIds());
+  });
+
+  it('catches up on an event whose transaction committed after a later one, while it was away', async () => {
+    const a = await startPod(FAST_RECONNECT);
+    const [pidOfA] = await listenerPids();
+
+    // The slow transaction takes its sequence first and commits last.
+    const slowWriter = new pg.Client({ connectionString: database.url });
+    await slowWriter.connect();
+    try {
+      const slow = makeEvent();
+      await slowWriter.query('BEGIN');
+      await eventLog.append(slow, slowWriter);
+      const fast = makeEvent();
+      await writeAndPublish(a.bus, fast);
+      await waitFor('the later event arrives', () =>
+        a.receivedIds().includes(fast.id),
+      );
+
+      const reopen = await cutOff(a, pidOfA ?? 0);
+      await slowWriter.query('COMMIT');
+      await slowWriter.query('SELECT pg_notify($1, $2)', [
+        'template_events',
+        slow.id,
+      ]);
+      const [slowStored, fastStored] = await Promise.all([
+        eventLog.getEvent(slow.id),
+        eventLog.getEvent(fast.id),
+      ]);
+      expect(slowStored?.sequence).toBeLessThan(fastStored?.sequence ?? 0);
+      await reopen();
+
+      const sentinel = makeEvent();
+      await writeAndPublish(a.bus, sentinel);
+      await waitFor('the sentinel arrives', () =>
+        a.receivedIds().includes(sentinel.id),
+      );
+      expect(a.received).toEqual([fast, slow, sentinel]);
+    } finally {
+      await slowWriter.end();
+    }
+  });
+
+  it('drops a notification for an unknown or malformed id with a warning and delivers the next event', async () => {
+    const a = await startPod();
+    const unknownId = randomUUID();
+    await sql.query('SELECT pg_notify($1, $2)', ['template_events', unknownId]);
+    await sql.query('SELECT pg_notify($1, $2)', [
+      'template_events',
+      'not-an-event-id',
+    ]);
+    const next = makeEvent();
+    await writeAndPublish(a.bus, next);
+    await waitFor('the next event arrives', () =>
+      a.receivedIds().includes(next.id),
+    );
+
+    expect(a.receivedIds()).toEqual([next.id]);
+    expect(
+      a.logged('postgres bus dropped a notification for an unknown event'),
+    ).toEqual([expect.objectContaining({ level: 'warn', eventId: unknownId })]);
+    expect(
+      a.logged('postgres bus dropped a notification that is not an event id'),
+    ).toEqual([
+      expect.objectContaining({ level: 'warn', eventId: 'not-an-event-id' }),
+    ]);
+  });
+
+  it('close() leaves no listening connection, and publish() then rejects', async () => {
+    const a = await startPod();
+    expect(await listenerPids()).toHaveLength(1);
+
+    await a.bus.close();
+
+    await waitFor(
+      'the listening backend exits',
+      async () => (await listenerPids()).length === 0,
+    );
+    expect(a.bus.isAttached()).toBe(false);
+    await expect(a.bus.publish(makeEvent())).rejects.toThrow('closed');
+    await expect(a.bus.close()).resolves.toBeUndefined();
+  });
+
+  it('close() while reconnecting cancels the reconnect timer', async () => {
+    const timeoutsBefore = activeTimeouts();
+    const a = await startPod({
+      reconnectInitialDelayMillis: 60_000,
+      reconnectMaxDelayMillis: 60_000,
+    });
+    const [pidOfA] = await listenerPids();
+    await sql.query('SELECT pg_terminate_backend($1)', [pidOfA]);
+    await waitFor('the bus detaches', () => !a.bus.isAttached());
+    expect(activeTimeouts()).toBeGreaterThan(timeoutsBefore);
+
+    await a.bus.close();
+
+    expect(activeTimeouts()).toBe(timeoutsBefore);
+    expect(await listenerPids()).toEqual([]);
+  });
+});
