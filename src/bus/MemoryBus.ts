@@ -1,0 +1,114 @@
+import {
+  decodeTemplateEvent,
+  encodeTemplateEvent,
+} from '../domain/templateEventCodec.js';
+import type { TemplateEvent } from '../domain/types.js';
+import type { Logger } from '../logging/createLogger.js';
+import type { EventBus, EventHandler } from './EventBus.js';
+import { RecentEventIds } from './RecentEventIds.js';
+
+export interface MemoryBusOptions {
+  readonly logger: Logger;
+  /** Event ids remembered to drop duplicates; RecentEventIds' default. */
+  readonly recentEventIdsCapacity?: number;
+}
+
+/**
+ * An in-process bus: what one instance publishes reaches only that instance.
+ * Right for a single process (development, unit tests); with several pods
+ * each would see only its own events, which is why start-up warns.
+ *
+ * It still behaves like the real buses where that matters to callers: events
+ * are encoded and decoded (the handler never shares the publisher's object),
+ * delivery happens on a later turn of the event loop (publish never re-enters
+ * the caller), and duplicate event ids are dropped.
+ */
+export class MemoryBus implements EventBus {
+  readonly kind = 'memory' as const;
+
+  private readonly logger: Logger;
+  private readonly seen: RecentEventIds;
+  private handler: EventHandler | undefined;
+  private closed = false;
+
+  constructor(options: MemoryBusOptions) {
+    this.logger = options.logger.child({ module: 'bus', bus: 'memory' });
+    this.seen = new RecentEventIds(options.recentEventIdsCapacity);
+  }
+
+  start(handler: EventHandler): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('MemoryBus is closed'));
+    if (this.handler !== undefined) {
+      return Promise.reject(new Error('MemoryBus is already started'));
+    }
+    this.handler = handler;
+    this.logger.warn(
+      { bus: 'memory' },
+      'memory bus: events will not cross instances; with more than one ' +
+        'instance set BUS=pubsub (or BUS=postgres)',
+    );
+    return Promise.resolve();
+  }
+
+  publish(event: TemplateEvent): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('MemoryBus is closed'));
+    // Encode now, as a real bus would, so a bad event fails its publisher.
+    let data: string;
+    try {
+      data = encodeTemplateEvent(event);
+    } catch (err) {
+      return Promise.reject(
+        err instanceof Error ? err : new Error(String(err)),
+      );
+    }
+    // Before start nobody is listening, as on a real bus whose subscription
+    // does not exist yet: the event reaches no one.
+    if (this.handler === undefined) {
+      this.logger.debug({ eventId: event.id }, 'event published before start');
+      return Promise.resolve();
+    }
+    setImmediate(() => this.deliver(data));
+    return Promise.resolve();
+  }
+
+  isAttached(): boolean {
+    return this.handler !== undefined && !this.closed;
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.handler = undefined;
+      this.logger.info({ bus: 'memory' }, 'memory bus closed');
+    }
+    return Promise.resolve();
+  }
+
+  private deliver(data: string): void {
+    // Closed since publishing: detached, so nothing more is handed over.
+    const handler = this.handler;
+    if (handler === undefined) return;
+
+    let event: TemplateEvent;
+    try {
+      event = decodeTemplateEvent(data);
+    } catch (err) {
+      this.logger.warn({ err }, 'memory bus dropped an undecodable event');
+      return;
+    }
+    if (!this.seen.add(event.id)) {
+      this.logger.debug({ eventId: event.id }, 'duplicate event dropped');
+      return;
+    }
+
+    try {
+      handler(event);
+    } catch (err) {
+      // A throwing handler is our bug; it must not take the process down.
+      this.logger.error(
+        { err, eventId: event.id },
+        'event handler threw; event lost on this instance',
+      );
+    }
+  }
+}
