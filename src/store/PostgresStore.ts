@@ -1,0 +1,353 @@
+import { randomUUID } from 'node:crypto';
+
+import type pg from 'pg';
+
+import type { AddTemplateInput } from '../domain/addTemplateInput.js';
+import { DomainError } from '../domain/DomainError.js';
+import { ErrorCode } from '../domain/errorCodes.js';
+import {
+  decodeTemplateEvent,
+  encodeTemplateEvent,
+} from '../domain/templateEventCodec.js';
+import type {
+  Location,
+  Organization,
+  Template,
+  TemplateEvent,
+  User,
+} from '../domain/types.js';
+import type { Logger } from '../logging/createLogger.js';
+import { AdvisoryLockKey } from './advisoryLockKeys.js';
+import { checkShareLocations } from './checkShareLocations.js';
+import { connectPool } from './connectPool.js';
+import { isUuid } from './isUuid.js';
+import { migrateDatabase } from './migrateDatabase.js';
+import type { Store, StoredEvent } from './Store.js';
+import {
+  toLocation,
+  toOrganization,
+  toTemplate,
+  toUser,
+  type EventRow,
+  type LocationRow,
+  type OrganizationRow,
+  type TemplateRow,
+  type UserRow,
+} from './templateRows.js';
+import { VISIBLE_TEMPLATE_SQL, VISIBLE_TEMPLATES_SQL } from './templateSql.js';
+import { withTransaction } from './withTransaction.js';
+
+export interface PostgresStoreOptions {
+  /** A postgres:// connection string: DATABASE_URL, or the embedded one's. */
+  readonly url: string;
+  /** Most connections this instance holds. Default 10. */
+  readonly poolSize?: number;
+  readonly logger: Logger;
+  /** How long one connection attempt may take. Default 5_000. */
+  readonly connectionTimeoutMillis?: number;
+  /**
+   * How long start-up keeps retrying a database that does not answer (a
+   * proxy sidecar still starting, say) before giving up. Default 15_000.
+   */
+  readonly startupTimeoutMillis?: number;
+  /** How long ping() waits for an answer. Default 2_000. */
+  readonly pingTimeoutMillis?: number;
+  /** Stamps new templates and events. Default: the system clock. */
+  readonly clock?: () => Date;
+}
+
+const EVENT_COLUMNS = 'sequence, payload::text AS payload';
+
+/**
+ * The Store on PostgreSQL, over a pg.Pool. Create it with
+ * `PostgresStore.connect`, which also migrates and seeds the database.
+ */
+export class PostgresStore implements Store {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    private readonly clock: () => Date,
+    private readonly pingTimeoutMillis: number,
+    /** The connection string, for the postgres bus's own connections. */
+    readonly connectionString: string,
+  ) {}
+
+  /**
+   * Connects, migrates and seeds, then resolves with a ready store.
+   *
+   * @throws DatabaseUnreachableError (its message names DATABASE_URL) when
+   * the database does not answer within `startupTimeoutMillis`, or refuses
+   * the credentials.
+   */
+  static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const logger = options.logger.child({ module: 'store' });
+    const pool = await connectPool({
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+      startupTimeoutMillis: options.startupTimeoutMillis ?? 15_000,
+      logger,
+    });
+    try {
+      const { applied } = await migrateDatabase(pool, logger);
+      logger.info({ appliedMigrations: applied }, 'store ready');
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresStore(
+      pool,
+      logger,
+      options.clock ?? (() => new Date()),
+      options.pingTimeoutMillis ?? 2_000,
+      options.url,
+    );
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const { rows } = await this.pool.query<UserRow>(
+      'SELECT id, name, organization_id, location_id FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0] === undefined ? null : toUser(rows[0]);
+  }
+
+  async getOrganization(id: string): Promise<Organization | null> {
+    const { rows } = await this.pool.query<OrganizationRow>(
+      'SELECT id, name FROM organizations WHERE id = $1',
+      [id],
+    );
+    return rows[0] === undefined ? null : toOrganization(rows[0]);
+  }
+
+  async getLocation(id: string): Promise<Location | null> {
+    const { rows } = await this.pool.query<LocationRow>(
+      'SELECT id, name, organization_id FROM locations WHERE id = $1',
+      [id],
+    );
+    return rows[0] === undefined ? null : toLocation(rows[0]);
+  }
+
+  async listLocationsOfOrganization(
+    organizationId: string,
+  ): Promise<Location[]> {
+    // COLLATE "C": the same order as MemoryStore's string comparison.
+    const { rows } = await this.pool.query<LocationRow>(
+      `SELECT id, name, organization_id FROM locations
+       WHERE organization_id = $1 ORDER BY id COLLATE "C"`,
+      [organizationId],
+    );
+    return rows.map(toLocation);
+  }
+
+  async addTemplate(
+    authorId: string,
+    input: AddTemplateInput,
+  ): Promise<TemplateEvent> {
+    const event = await withTransaction(this.pool, this.logger, async (db) => {
+      // 1. The author, as they are now: the event carries this snapshot.
+      const authors = await db.query<UserRow>(
+        'SELECT id, name, organization_id, location_id FROM users WHERE id = $1',
+        [authorId],
+      );
+      if (authors.rows[0] === undefined) {
+        throw new DomainError(ErrorCode.UNAUTHENTICATED, 'unknown author');
+      }
+      const author = toUser(authors.rows[0]);
+
+      // 2. The locations: all must exist and be within the author's reach.
+      const found = await db.query<LocationRow>(
+        'SELECT id, name, organization_id FROM locations WHERE id = ANY($1)',
+        [input.shareLocationIds],
+      );
+      const { locations, shareOrganizationIds } = checkShareLocations(
+        author,
+        input.shareLocationIds,
+        found.rows.map(toLocation),
+      );
+
+      // 3. The template and its share rows, in the author's order.
+      const createdAt = this.clock();
+      const template: Template = {
+        id: randomUUID(),
+        name: input.name,
+        shareLocationIds: locations.map((location) => location.id),
+        createdById: author.id,
+        createdAt,
+      };
+      await db.query(
+        `INSERT INTO templates (id, name, created_by, created_at)
+         VALUES ($1, $2, $3, $4)`,
+        [template.id, template.name, author.id, createdAt],
+      );
+      await db.query(
+        `INSERT INTO template_share_locations
+           (template_id, position, location_id, organization_id)
+         SELECT $1, s.position, s.location_id, s.organization_id
+         FROM unnest($2::text[], $3::text[])
+           WITH ORDINALITY AS s (location_id, organization_id, position)`,
+        [
+          template.id,
+          locations.map((location) => location.id),
+          locations.map((location) => location.organizationId),
+        ],
+      );
+
+      // 4. The event, last, under the lock that keeps sequence order equal
+      // to commit order (released by COMMIT).
+      const written: TemplateEvent = {
+        id: randomUUID(),
+        template,
+        author,
+        shareOrganizationIds,
+      };
+      await db.query(
+        `SELECT pg_advisory_xact_lock(${AdvisoryLockKey.EVENT_SEQUENCE})`,
+      );
+      await db.query(
+        `INSERT INTO template_events (id, payload, created_at)
+         VALUES ($1, $2::jsonb, $3)`,
+        [written.id, encodeTemplateEvent(written), createdAt],
+      );
+      return written;
+    });
+    this.logger.debug(
+      { templateId: event.template.id, eventId: event.id },
+      'template stored',
+    );
+    return event;
+  }
+
+  async listVisibleTemplates(viewer: User): Promise<Template[]> {
+    const { rows } = await this.pool.query<TemplateRow>(VISIBLE_TEMPLATES_SQL, [
+      viewer.id,
+      viewer.locationId,
+      viewer.organizationId,
+    ]);
+    return rows.map(toTemplate);
+  }
+
+  async getVisibleTemplate(
+    viewer: User,
+    templateId: string,
+  ): Promise<Template | null> {
+    if (!isUuid(templateId)) return null;
+    const { rows } = await this.pool.query<TemplateRow>(VISIBLE_TEMPLATE_SQL, [
+      viewer.id,
+      viewer.locationId,
+      viewer.organizationId,
+      templateId,
+    ]);
+    return rows[0] === undefined ? null : toTemplate(rows[0]);
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) return null;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM template_events WHERE id = $1`,
+      [eventId],
+    );
+    return rows[0] === undefined ? null : toStoredEvent(rows[0]);
+  }
+
+  async listEventsAfter(
+    sequence: number,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM template_events
+       WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
+      [sequence, limit],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async latestEventSequence(): Promise<number> {
+    const { rows } = await this.pool.query<{ sequence: string }>(
+      'SELECT coalesce(max(sequence), 0) AS sequence FROM template_events',
+    );
+    return Number(rows[0]?.sequence ?? 0);
+  }
+
+  async markEventPublished(eventId: string): Promise<void> {
+    if (!isUuid(eventId)) return;
+    await this.pool.query(
+      `UPDATE template_events SET published_at = $2
+       WHERE id = $1 AND published_at IS NULL`,
+      [eventId, this.clock()],
+    );
+  }
+
+  async listUnpublishedEvents(
+    writtenBefore: Date,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM template_events
+       WHERE published_at IS NULL AND created_at < $1
+       ORDER BY sequence LIMIT $2`,
+      [writtenBefore, limit],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async ping(): Promise<void> {
+    const attempt = this.selectOne();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `database did not answer within ${this.pingTimeoutMillis} ms`,
+            ),
+          ),
+        this.pingTimeoutMillis,
+      );
+    });
+    try {
+      await Promise.race([attempt, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // A late failure after the timeout has already been reported.
+      void attempt.catch(() => undefined);
+    }
+  }
+
+  /** Closes every connection. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end().then(() => {
+      this.logger.info('store closed');
+    });
+    return this.closing;
+  }
+
+  /** One round trip on a connection of its own (a busy pool waits). */
+  private async selectOne(): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // query_timeout is per query in node-postgres, though its types omit it.
+      const query: pg.QueryConfig & { query_timeout: number } = {
+        text: 'SELECT 1',
+        query_timeout: this.pingTimeoutMillis,
+      };
+      await client.query(query);
+    } catch (err) {
+      // A connection that timed out may be wedged: do not reuse it.
+      broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    sequence: Number(row.sequence),
+    event: decodeTemplateEvent(row.payload),
+  };
+}
