@@ -9,12 +9,12 @@ import {
 import { encodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { createLogger } from '../../src/logging/createLogger.js';
+import { PostgresStore } from '../../src/store/PostgresStore.js';
 import {
   ADMIN_DATABASE_URL,
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-import { PostgresBusTestEventLog } from './PostgresBusTestEventLog.js';
 
 type LogLine = Record<string, unknown> & { message: string; level: string };
 
@@ -32,18 +32,17 @@ const FAST_RECONNECT = {
   reconnectMaxDelayMillis: 200,
 };
 
-let eventCount = 0;
-
-function makeEvent(
-  name = `Template ${++eventCount}`,
-  shareLocationIds: readonly string[] = ['location-3'],
-): TemplateEvent {
+/**
+ * An event that is not in the store, for writes that bypass it (the slow
+ * transaction) and for ids the store never heard of.
+ */
+function makeEvent(): TemplateEvent {
   return {
     id: randomUUID(),
     template: {
       id: randomUUID(),
-      name,
-      shareLocationIds,
+      name: 'Written by hand',
+      shareLocationIds: ['location-3'],
       createdById: 'zowi',
       createdAt: new Date(),
     },
@@ -78,7 +77,7 @@ function activeTimeouts(): number {
 
 describe('PostgresBus', () => {
   let database: TestDatabase;
-  let eventLog: PostgresBusTestEventLog;
+  let store: PostgresStore;
   /** On the test database: NOTIFY and pg_stat_activity. */
   let sql: pg.Client;
   /** On the server's admin database: a database cannot lock itself out. */
@@ -87,8 +86,13 @@ describe('PostgresBus', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('tf_pgbus');
-    eventLog = new PostgresBusTestEventLog(database.url);
-    await eventLog.migrate();
+    store = await PostgresStore.connect({
+      url: database.url,
+      logger: createLogger({
+        instanceId: 'store',
+        log: { level: 'silent', format: 'json' },
+      }),
+    });
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
     admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
@@ -110,7 +114,7 @@ describe('PostgresBus', () => {
   afterAll(async () => {
     await sql.end();
     await admin.end();
-    await eventLog.close();
+    await store.close();
     await database.drop();
   });
 
@@ -128,7 +132,7 @@ describe('PostgresBus', () => {
     const received: TemplateEvent[] = [];
     const bus = new PostgresBus({
       connectionString: database.url,
-      events: eventLog,
+      events: store,
       logger,
       ...options,
     });
@@ -144,12 +148,25 @@ describe('PostgresBus', () => {
     return pod;
   }
 
-  async function writeAndPublish(
+  let templateCount = 0;
+
+  /** zowi adds a template: the store writes it and its event. */
+  async function addTemplate(
+    shareLocationIds: readonly string[] = ['location-3'],
+    name = `Template ${++templateCount}`,
+  ): Promise<TemplateEvent> {
+    return store.addTemplate('zowi', { name, shareLocationIds });
+  }
+
+  /** Adds a template and publishes its event through `via`, as addTemplate does. */
+  async function addAndPublish(
     via: PostgresBus,
-    event: TemplateEvent,
-  ): Promise<void> {
-    await eventLog.append(event);
+    shareLocationIds?: readonly string[],
+    name?: string,
+  ): Promise<TemplateEvent> {
+    const event = await addTemplate(shareLocationIds, name);
     await via.publish(event);
+    return event;
   }
 
   /** Backend pids of this database's listening connections. */
@@ -185,27 +202,32 @@ describe('PostgresBus', () => {
   }
 
   it('delivers an event published on one pod to both pods exactly once, payload read from the store', async () => {
+    // 97 more Northwind locations with long ids: with the seed's three, a
+    // template may share with 100, and its event outgrows a NOTIFY payload.
+    const { rows } = await sql.query<{ id: string }>(
+      `INSERT INTO locations (id, name, organization_id)
+       SELECT 'location-wide-' || i || '-' || repeat('x', 80), 'Wide ' || i,
+              'org-1'
+       FROM generate_series(1, 97) AS i
+       RETURNING id`,
+    );
     const a = await startPod();
     const b = await startPod();
-    const large = makeEvent(
-      'N'.repeat(200),
-      Array.from(
-        { length: 100 },
-        (_, index) => `location-${index}-${'x'.repeat(80)}`,
-      ),
-    );
-    // Far past what a NOTIFY payload may carry: only the id travels.
-    expect(Buffer.byteLength(encodeTemplateEvent(large))).toBeGreaterThan(
-      8_000,
-    );
-    const next = makeEvent();
 
-    await writeAndPublish(a.bus, large);
-    await writeAndPublish(a.bus, next);
+    const large = await addAndPublish(
+      a.bus,
+      ['location-1', 'location-2', 'location-3', ...rows.map((row) => row.id)],
+      'N'.repeat(200),
+    );
+    const next = await addAndPublish(a.bus);
     await waitFor('both pods receive both events', () =>
       [a, b].every((pod) => pod.received.length >= 2),
     );
 
+    expect(large.template.shareLocationIds).toHaveLength(100);
+    expect(Buffer.byteLength(encodeTemplateEvent(large))).toBeGreaterThan(
+      8_000,
+    );
     for (const pod of [a, b]) {
       expect(pod.received).toEqual([large, next]);
     }
@@ -215,12 +237,10 @@ describe('PostgresBus', () => {
 
   it('hands an event id notified twice to the handler once', async () => {
     const a = await startPod();
-    const event = makeEvent();
-    const sentinel = makeEvent();
 
-    await writeAndPublish(a.bus, event);
+    const event = await addAndPublish(a.bus);
     await a.bus.publish(event);
-    await writeAndPublish(a.bus, sentinel);
+    const sentinel = await addAndPublish(a.bus);
     await waitFor('the sentinel arrives', () =>
       a.receivedIds().includes(sentinel.id),
     );
@@ -232,25 +252,25 @@ describe('PostgresBus', () => {
   });
 
   it('delivers a late notification for an event from before its start, but never replays history in a catch-up', async () => {
-    const history = [makeEvent(), makeEvent()];
-    for (const event of history) await eventLog.append(event);
+    const history = [await addTemplate(), await addTemplate()];
     const a = await startPod(FAST_RECONNECT);
     const [pidOfA] = await listenerPids();
 
     // As the outbox relay does for an event whose publish was lost.
-    await a.bus.publish(history[1] ?? makeEvent());
+    const [, republished] = history;
+    if (republished === undefined) throw new Error('no history');
+    await a.bus.publish(republished);
     await waitFor('the republished event arrives', () =>
-      a.receivedIds().includes(history[1]?.id ?? ''),
+      a.receivedIds().includes(republished.id),
     );
     const reopen = await cutOff(a, pidOfA ?? 0);
     await reopen();
-    const sentinel = makeEvent();
-    await writeAndPublish(a.bus, sentinel);
+    const sentinel = await addAndPublish(a.bus);
     await waitFor('the sentinel arrives', () =>
       a.receivedIds().includes(sentinel.id),
     );
 
-    expect(a.received).toEqual([history[1], sentinel]);
+    expect(a.received).toEqual([republished, sentinel]);
     expect(a.logged('postgres bus caught up')).toEqual([
       expect.objectContaining({ delivered: 0 }),
     ]);
@@ -260,26 +280,23 @@ describe('PostgresBus', () => {
     const a = await startPod(FAST_RECONNECT);
     const [pidOfA] = await listenerPids();
     const b = await startPod();
-    const before = makeEvent();
-    await writeAndPublish(b.bus, before);
+    const before = await addAndPublish(b.bus);
     await waitFor('both pods receive the first event', () =>
       [a, b].every((pod) => pod.receivedIds().includes(before.id)),
     );
 
     const reopen = await cutOff(a, pidOfA ?? 0);
     expect(a.bus.isAttached()).toBe(false);
-    const whileAway = [makeEvent(), makeEvent()];
-    for (const event of whileAway) await writeAndPublish(b.bus, event);
+    const whileAway = [await addAndPublish(b.bus), await addAndPublish(b.bus)];
     await waitFor('pod b receives what was published meanwhile', () =>
       whileAway.every((event) => b.receivedIds().includes(event.id)),
     );
     expect(a.receivedIds()).toEqual([before.id]);
     await reopen();
 
-    const after = makeEvent();
-    await writeAndPublish(a.bus, after);
-    await waitFor('pod a receives the event after reconnecting', () =>
-      a.receivedIds().includes(after.id),
+    const after = await addAndPublish(a.bus);
+    await waitFor('both pods receive the event after reconnecting', () =>
+      [a, b].every((pod) => pod.receivedIds().includes(after.id)),
     );
 
     expect(a.received).toEqual([before, ...whileAway, after]);
@@ -289,22 +306,25 @@ describe('PostgresBus', () => {
     expect(a.logged('postgres bus caught up')).toEqual([
       expect.objectContaining({ delivered: 2 }),
     ]);
-    expect(b.receivedIds()).toEqual(a.receivedIds());
+    expect(b.received).toEqual(a.received);
   });
 
   it('catches up on an event whose transaction committed after a later one, while it was away', async () => {
     const a = await startPod(FAST_RECONNECT);
     const [pidOfA] = await listenerPids();
 
-    // The slow transaction takes its sequence first and commits last.
+    // A writer that takes its sequence first and commits last. (The store
+    // itself serialises its event inserts; this one bypasses it.)
     const slowWriter = new pg.Client({ connectionString: database.url });
     await slowWriter.connect();
     try {
       const slow = makeEvent();
       await slowWriter.query('BEGIN');
-      await eventLog.append(slow, slowWriter);
-      const fast = makeEvent();
-      await writeAndPublish(a.bus, fast);
+      await slowWriter.query(
+        'INSERT INTO template_events (id, payload) VALUES ($1, $2::jsonb)',
+        [slow.id, encodeTemplateEvent(slow)],
+      );
+      const fast = await addAndPublish(a.bus);
       await waitFor('the later event arrives', () =>
         a.receivedIds().includes(fast.id),
       );
@@ -316,14 +336,13 @@ describe('PostgresBus', () => {
         slow.id,
       ]);
       const [slowStored, fastStored] = await Promise.all([
-        eventLog.getEvent(slow.id),
-        eventLog.getEvent(fast.id),
+        store.getEvent(slow.id),
+        store.getEvent(fast.id),
       ]);
       expect(slowStored?.sequence).toBeLessThan(fastStored?.sequence ?? 0);
       await reopen();
 
-      const sentinel = makeEvent();
-      await writeAndPublish(a.bus, sentinel);
+      const sentinel = await addAndPublish(a.bus);
       await waitFor('the sentinel arrives', () =>
         a.receivedIds().includes(sentinel.id),
       );
@@ -341,8 +360,7 @@ describe('PostgresBus', () => {
       'template_events',
       'not-an-event-id',
     ]);
-    const next = makeEvent();
-    await writeAndPublish(a.bus, next);
+    const next = await addAndPublish(a.bus);
     await waitFor('the next event arrives', () =>
       a.receivedIds().includes(next.id),
     );
