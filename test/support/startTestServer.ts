@@ -1,0 +1,105 @@
+import pg from 'pg';
+
+import { MemoryBus } from '../../src/bus/MemoryBus.js';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
+import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
+import {
+  createServer,
+  type TemplateFeedServer,
+} from '../../src/server/createServer.js';
+import { PostgresStore } from '../../src/store/PostgresStore.js';
+import { captureLogs, type CapturedLogs } from './captureLogs.js';
+import { createTestDatabase, type TestDatabase } from './testDatabase.js';
+
+export interface TestServerOptions {
+  /** Hide internal error messages, as NODE_ENV=production does. */
+  readonly isProduction?: boolean;
+  /** Level of the captured logs. Default 'info'. */
+  readonly logLevel?: string;
+}
+
+/**
+ * One instance in this process: the real PostgresStore on a fresh database,
+ * the memory bus, the fan-out registry and the HTTP/WebSocket server on a
+ * free port, wired as main.ts wires them.
+ */
+export interface TestServer {
+  readonly graphqlUrl: string;
+  readonly wsUrl: string;
+  readonly baseUrl: string;
+  readonly server: TemplateFeedServer;
+  readonly store: PostgresStore;
+  readonly bus: MemoryBus;
+  readonly fanout: FanoutRegistry;
+  readonly database: TestDatabase;
+  readonly logs: CapturedLogs;
+  /** Rows in the templates table, read straight from PostgreSQL. */
+  countTemplateRows(): Promise<number>;
+  /** Shuts down in main.ts's order and drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: TestServerOptions = {},
+): Promise<TestServer> {
+  const logs = captureLogs(options.logLevel ?? 'info');
+  const { logger } = logs;
+  const database = await createTestDatabase('tf_server');
+  const store = await PostgresStore.connect({ url: database.url, logger });
+  const bus = new MemoryBus({ logger });
+  const fanout = new FanoutRegistry({ logger, queueCapacity: 256 });
+  await bus.start((event) => {
+    fanout.dispatch(event);
+  });
+  const server = createServer({
+    config: {
+      port: 0,
+      isProduction: options.isProduction ?? false,
+      drainTimeoutSeconds: 10,
+      auth: {
+        jwtSecret: DEVELOPMENT_JWT_SECRET,
+        jwksUrl: undefined,
+        issuer: undefined,
+        audience: undefined,
+      },
+    },
+    host: '127.0.0.1',
+    logger,
+    store,
+    bus,
+    fanout,
+  });
+  await server.start();
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+
+  return {
+    graphqlUrl: `${baseUrl}/graphql`,
+    wsUrl: `ws://127.0.0.1:${server.port}/graphql`,
+    baseUrl,
+    server,
+    store,
+    bus,
+    fanout,
+    database,
+    logs,
+    async countTemplateRows() {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ count: string }>(
+          'SELECT count(*) AS count FROM templates',
+        );
+        return Number(rows[0]?.count);
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      await server.stop();
+      fanout.close();
+      await bus.close();
+      await store.close();
+      await database.drop();
+    },
+  };
+}
