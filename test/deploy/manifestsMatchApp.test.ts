@@ -133,7 +133,7 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
       { name: 'tmp', mountPath: '/tmp' },
     ]);
     expect(pod?.volumes).toEqual([
-      expect.objectContaining({ name: 'tmp', emptyDir: expect.anything() }),
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
     ]);
   });
 

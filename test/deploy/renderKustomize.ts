@@ -33,7 +33,8 @@ export async function renderKustomize(
     { maxBuffer: 16 * 1024 * 1024 },
   );
   return parseAllDocuments(stdout).map((document) => {
-    if (document.errors.length > 0) throw document.errors[0];
+    const [error] = document.errors;
+    if (error !== undefined) throw error;
     return unfoldSecretData(document.toJS() as RenderedObject);
   });
 }

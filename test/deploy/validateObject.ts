@@ -34,9 +34,9 @@ const MODELS: Readonly<Record<string, ModelClass>> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/Ingress': Ingress,
-  'cloud.google.com/v1/BackendConfig': BackendConfig as ModelClass,
-  'networking.gke.io/v1/ManagedCertificate': ManagedCertificate as ModelClass,
-  'networking.gke.io/v1beta1/FrontendConfig': FrontendConfig as ModelClass,
+  'cloud.google.com/v1/BackendConfig': BackendConfig,
+  'networking.gke.io/v1/ManagedCertificate': ManagedCertificate,
+  'networking.gke.io/v1beta1/FrontendConfig': FrontendConfig,
 };
 
 /**

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+import { parse } from 'yaml';
+
+import { repoPath } from './repoPaths.js';
+
+interface SkaffoldConfig {
+  apiVersion: string;
+  kind: string;
+  build: { artifacts: { image: string; docker?: { dockerfile?: string } }[] };
+  manifests: { kustomize: { paths: string[] } };
+  profiles: {
+    name: string;
+    manifests?: { kustomize?: { paths?: string[] } };
+    portForward?: { resourceName: string; port: number; localPort: number }[];
+  }[];
+}
+
+interface CloudBuildConfig {
+  steps: {
+    id?: string;
+    name: string;
+    args?: string[];
+    entrypoint?: string;
+    waitFor?: string[];
+  }[];
+  substitutions: Record<string, string>;
+}
+
+const readYaml = <T>(file: string): T =>
+  parse(readFileSync(repoPath(file), 'utf8')) as T;
+
+/** An image reference with an explicit tag (or digest) other than latest. */
+const PINNED_IMAGE =
+  /^[a-z0-9.\-/]+(:(?!latest$)[\w][\w.-]*)(@sha256:[a-f0-9]{64})?$/;
+
+describe('skaffold.yaml', () => {
+  const skaffold = readYaml<SkaffoldConfig>('skaffold.yaml');
+
+  test('builds the template-feed artifact from the Dockerfile', () => {
+    expect(skaffold.apiVersion).toMatch(/^skaffold\/v4beta\d+$/);
+    expect(skaffold.build.artifacts).toEqual([
+      { image: 'template-feed', docker: { dockerfile: 'Dockerfile' } },
+    ]);
+    expect(existsSync(repoPath('Dockerfile'))).toBe(true);
+  });
+
+  test('deploys existing kustomizations: dev by default and in dev, prod in prod', () => {
+    const profile = (name: string) =>
+      skaffold.profiles.find((candidate) => candidate.name === name);
+    expect(skaffold.manifests.kustomize.paths).toEqual(['k8s/overlays/dev']);
+    expect(profile('dev')?.manifests?.kustomize?.paths).toEqual([
+      'k8s/overlays/dev',
+    ]);
+    expect(profile('prod')?.manifests?.kustomize?.paths).toEqual([
+      'k8s/overlays/prod',
+    ]);
+    for (const path of ['k8s/overlays/dev', 'k8s/overlays/prod']) {
+      expect(existsSync(repoPath(path, 'kustomization.yaml'))).toBe(true);
+    }
+  });
+
+  test('port-forwards the app on 4000 in the dev profile', () => {
+    const dev = skaffold.profiles.find((profile) => profile.name === 'dev');
+    expect(dev?.portForward).toEqual([
+      expect.objectContaining({
+        resourceName: 'template-feed',
+        port: 4000,
+        localPort: 4000,
+      }),
+    ]);
+  });
+});
+
+describe('cloudbuild.yaml', () => {
+  const cloudBuild = readYaml<CloudBuildConfig>('cloudbuild.yaml');
+  const ids = cloudBuild.steps.map((step) => step.id);
+
+  test('gives every step a unique id and waits only for steps that exist', () => {
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const step of cloudBuild.steps) {
+      for (const dependency of step.waitFor ?? []) {
+        if (dependency !== '-') expect(ids).toContain(dependency);
+      }
+    }
+  });
+
+  test('runs every step in an image pinned by tag, never latest', () => {
+    for (const step of cloudBuild.steps) {
+      expect([step.id, step.name]).toEqual([
+        step.id,
+        expect.stringMatching(PINNED_IMAGE),
+      ]);
+    }
+    const text = readFileSync(repoPath('cloudbuild.yaml'), 'utf8');
+    expect(text).not.toMatch(/:latest\b/);
+    expect(text).toMatch(/postgres:15\.\d+-bookworm/);
+  });
+
+  test('installs, lints, tests, builds, pushes and deploys in that order', () => {
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'install',
+        'lint',
+        'test',
+        'build-image',
+        'push-image',
+        'deploy',
+      ]),
+    );
+    const step = (id: string) => cloudBuild.steps.find((s) => s.id === id);
+    expect(step('build-image')?.waitFor).toEqual(
+      expect.arrayContaining(['lint', 'test']),
+    );
+    expect(step('push-image')?.waitFor).toEqual(['build-image']);
+    expect(step('deploy')?.waitFor).toEqual(['push-image']);
+  });
+
+  test('pushes the commit-tagged image to Artifact Registry and deploys it with skaffold -p prod', () => {
+    const image =
+      '${_REGION}-docker.pkg.dev/$PROJECT_ID/${_REPOSITORY}/template-feed:$SHORT_SHA';
+    const step = (id: string) => cloudBuild.steps.find((s) => s.id === id);
+    expect(step('build-image')?.args).toContain(`--tag=${image}`);
+    expect(step('build-image')?.args?.at(-1)).toBe('.');
+    expect(step('push-image')?.args).toEqual(['push', image]);
+    const deploy = step('deploy')?.args?.join(' ') ?? '';
+    expect(step('deploy')?.name).toMatch(/^gcr\.io\/k8s-skaffold\/skaffold:v2/);
+    expect(deploy).toContain(
+      'gcloud container clusters get-credentials "${_CLUSTER}"',
+    );
+    expect(deploy).toContain('skaffold deploy -p prod');
+    expect(deploy).toContain(`--images=template-feed=${image}`);
+  });
+
+  test('defaults the _REGION, _CLUSTER and _REPOSITORY substitutions to Terraform’s', () => {
+    expect(Object.keys(cloudBuild.substitutions).sort()).toEqual([
+      '_CLUSTER',
+      '_REGION',
+      '_REPOSITORY',
+    ]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+
+  test('starts node dist/main.js in exec form as the unprivileged node user', () => {
+    const cmd = instructions.filter((line) => line.startsWith('CMD '));
+    expect(cmd).toEqual(['CMD ["node", "dist/main.js"]']);
+    expect(instructions.filter((line) => line.startsWith('USER '))).toEqual([
+      'USER node:node',
+    ]);
+    expect(instructions).toContain('ENV NODE_ENV=production');
+    expect(instructions).toContain('EXPOSE 4000');
+  });
+
+  test('builds in stages from a pinned Node 24 bookworm-slim image', () => {
+    expect(dockerfile).toMatch(
+      /^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m,
+    );
+    const stages = instructions
+      .filter((line) => line.startsWith('FROM '))
+      .map((line) => line.split(/\s+AS\s+/i)[1]);
+    expect(stages).toEqual(['deps', 'build', 'runtime']);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+});

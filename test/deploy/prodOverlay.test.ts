@@ -1,0 +1,171 @@
+import type { IBackendConfig } from '@kubernetes-models/gke/cloud.google.com/v1/BackendConfig';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IService } from 'kubernetes-models/v1/Service';
+
+import { appWorkload, type AppWorkload } from './appWorkload.js';
+import {
+  loadTerraform,
+  variableDefault,
+  type TerraformModule,
+} from './loadTerraform.js';
+import {
+  findObject,
+  renderKustomize,
+  type RenderedObject,
+} from './renderKustomize.js';
+
+let objects: RenderedObject[];
+let app: AppWorkload;
+let terraform: TerraformModule;
+
+beforeAll(async () => {
+  objects = await renderKustomize('k8s/overlays/prod');
+  app = appWorkload(objects);
+  terraform = await loadTerraform();
+});
+
+const preStopSeconds = () =>
+  app.container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+const drainTimeoutSeconds = () =>
+  Number(app.environment.DRAIN_TIMEOUT_SECONDS ?? 20);
+
+test('runs in production mode on the topic Terraform owns', () => {
+  expect(app.environment.NODE_ENV).toBe('production');
+  expect(app.environment.BUS).toBe('pubsub');
+  expect(app.environment.PUBSUB_CREATE_TOPIC).toBe('false');
+  expect(app.environment.PUBSUB_TOPIC).toBe(
+    variableDefault(terraform, 'pubsub_topic'),
+  );
+  expect(app.environment.PUBSUB_EMULATOR_HOST).toBeUndefined();
+});
+
+test('runs three replicas and lets the autoscaler go no lower', () => {
+  expect(app.deployment.spec?.replicas).toBe(3);
+  const autoscaler = findObject<IHorizontalPodAutoscaler>(
+    objects,
+    'HorizontalPodAutoscaler',
+    'template-feed',
+  );
+  expect(autoscaler.spec?.minReplicas).toBe(3);
+  expect(autoscaler.spec?.scaleTargetRef).toEqual({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: 'template-feed',
+  });
+});
+
+test('reads DATABASE_URL and the auth secrets from a Secret it does not render', () => {
+  expect(app.secretReferences.get('DATABASE_URL')).toEqual({
+    secret: 'template-feed-secrets',
+    key: 'DATABASE_URL',
+    optional: false,
+  });
+  expect(app.secretReferences.get('AUTH_JWT_SECRET')?.secret).toBe(
+    'template-feed-secrets',
+  );
+  expect(app.secretReferences.get('AUTH_JWKS_URL')?.secret).toBe(
+    'template-feed-secrets',
+  );
+  expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+});
+
+test('gives WebSockets an hour and sticky sessions at the load balancer', () => {
+  const backendConfig = findObject<IBackendConfig>(
+    objects,
+    'BackendConfig',
+    'template-feed',
+  );
+  expect(backendConfig.spec?.timeoutSec).toBeGreaterThanOrEqual(3600);
+  expect(backendConfig.spec?.sessionAffinity?.affinityType).toBe(
+    'GENERATED_COOKIE',
+  );
+  expect(
+    backendConfig.spec?.sessionAffinity?.affinityCookieTtlSec,
+  ).toBeGreaterThan(0);
+  expect(
+    backendConfig.spec?.connectionDraining?.drainingTimeoutSec,
+  ).toBeGreaterThanOrEqual(preStopSeconds() + drainTimeoutSeconds());
+});
+
+test('health-checks /readyz on the container port from the load balancer', () => {
+  const backendConfig = findObject<IBackendConfig>(
+    objects,
+    'BackendConfig',
+    'template-feed',
+  );
+  const containerPort = app.container.ports?.[0]?.containerPort;
+  expect(backendConfig.spec?.healthCheck).toEqual(
+    expect.objectContaining({
+      type: 'HTTP',
+      requestPath: '/readyz',
+      port: containerPort,
+    }),
+  );
+  expect(containerPort).toBe(Number(app.environment.PORT));
+});
+
+test('attaches the BackendConfig and a NEG to the Service', () => {
+  const service = findObject<IService>(objects, 'Service', 'template-feed');
+  const annotations = service.metadata?.annotations ?? {};
+  expect(JSON.parse(annotations['cloud.google.com/neg'] ?? '{}')).toEqual({
+    ingress: true,
+  });
+  expect(
+    JSON.parse(annotations['cloud.google.com/backend-config'] ?? '{}'),
+  ).toEqual({ default: 'template-feed' });
+});
+
+test('serves HTTPS through a GCE Ingress on the Terraform static IP', () => {
+  const ingress = findObject<IIngress>(objects, 'Ingress', 'template-feed');
+  const annotations = ingress.metadata?.annotations ?? {};
+  expect(annotations['kubernetes.io/ingress.class']).toBe('gce');
+  expect(annotations['kubernetes.io/ingress.global-static-ip-name']).toBe(
+    variableDefault(terraform, 'ingress_static_ip_name'),
+  );
+  const certificate = findObject<{ spec: { domains: string[] } }>(
+    objects,
+    'ManagedCertificate',
+    annotations['networking.gke.io/managed-certificates'] ?? '',
+  );
+  const hosts = ingress.spec?.rules?.map((rule) => rule.host);
+  expect(certificate.spec.domains).toEqual(hosts);
+  findObject(
+    objects,
+    'FrontendConfig',
+    annotations['networking.gke.io/v1beta1.FrontendConfig'] ?? '',
+  );
+});
+
+test('runs the Cloud SQL Auth Proxy as a native sidecar for DATABASE_URL', () => {
+  const sidecars = app.deployment.spec?.template.spec?.initContainers ?? [];
+  expect(sidecars).toHaveLength(1);
+  const proxy = sidecars[0];
+  expect(proxy?.restartPolicy).toBe('Always');
+  expect(proxy?.image).toMatch(
+    /^gcr\.io\/cloud-sql-connectors\/cloud-sql-proxy:\d+\.\d+\.\d+$/,
+  );
+  expect(proxy?.startupProbe?.httpGet?.path).toBe('/startup');
+  expect(proxy?.args).toContain('--port=5432');
+  const instance = [
+    app.environment.GOOGLE_CLOUD_PROJECT,
+    variableDefault(terraform, 'region'),
+    variableDefault(terraform, 'database_instance_name'),
+  ].join(':');
+  expect(proxy?.args).toContain(instance);
+});
+
+test('acts as the Google service account Terraform binds to it', () => {
+  const serviceAccount = findObject(objects, 'ServiceAccount', 'template-feed');
+  expect(serviceAccount.metadata.name).toBe(
+    variableDefault(terraform, 'k8s_service_account'),
+  );
+  expect(serviceAccount.metadata.namespace).toBe(
+    variableDefault(terraform, 'k8s_namespace'),
+  );
+  expect(
+    serviceAccount.metadata.annotations?.['iam.gke.io/gcp-service-account'],
+  ).toBe(
+    `${String(variableDefault(terraform, 'gsa_account_id'))}@${app.environment.GOOGLE_CLOUD_PROJECT}.iam.gserviceaccount.com`,
+  );
+});

@@ -1,0 +1,223 @@
+import {
+  loadTerraform,
+  resolveVariables,
+  resource,
+  resourcesOfType,
+  subBlock,
+  variableDefault,
+  type Block,
+  type TerraformModule,
+} from './loadTerraform.js';
+import {
+  findObject,
+  objectsOfKind,
+  renderKustomize,
+} from './renderKustomize.js';
+
+let terraform: TerraformModule;
+
+beforeAll(async () => {
+  terraform = await loadTerraform();
+});
+
+/** The IAM role a binding grants, resolving a custom role's address. */
+function permissionsOf(role: unknown): string[] {
+  const match = /^\$\{google_project_iam_custom_role\.(\w+)\.(id|name)\}$/.exec(
+    String(role),
+  );
+  if (match === null) return [];
+  const custom = resource(
+    terraform,
+    `google_project_iam_custom_role.${match[1]}`,
+  );
+  return custom.permissions as string[];
+}
+
+/** Every IAM binding of the app's Google service account. */
+function appBindings(): { type: string; block: Block }[] {
+  const member = '${google_service_account.app.email}';
+  return [...terraform.resources.entries()]
+    .filter(
+      ([address, block]) =>
+        /_iam_member\./.test(address) && String(block.member).includes(member),
+    )
+    .map(([address, block]) => ({
+      type: address.split('.')[0] ?? '',
+      block,
+    }));
+}
+
+test('splits the module into one file per concern', () => {
+  expect(terraform.files).toEqual(
+    expect.arrayContaining([
+      'versions.tf',
+      'variables.tf',
+      'outputs.tf',
+      'apis.tf',
+      'gke.tf',
+      'pubsub.tf',
+      'iam.tf',
+      'workload_identity.tf',
+      'cloudsql.tf',
+      'artifact_registry.tf',
+    ]),
+  );
+});
+
+test('pins the google provider to a version range', () => {
+  const providers = terraform.settings.flatMap(
+    (settings) => (settings.required_providers ?? []) as Block[],
+  );
+  const google = providers.find((entry) => 'google' in entry)?.google as Block;
+  expect(google.source).toBe('hashicorp/google');
+  expect(google.version).toMatch(/^~> \d+\.\d+$/);
+});
+
+test('types and describes every variable', () => {
+  expect(terraform.variables.size).toBeGreaterThan(5);
+  const problems: string[] = [];
+  for (const [name, variable] of terraform.variables) {
+    if (
+      !/^\$\{(string|number|bool|list|set|map|object|tuple)\b/.test(
+        String(variable.type),
+      )
+    ) {
+      problems.push(`${name}: no type`);
+    }
+    if (
+      typeof variable.description !== 'string' ||
+      variable.description.length < 10
+    ) {
+      problems.push(`${name}: no description`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+test('describes every output', () => {
+  for (const [name, output] of terraform.outputs) {
+    expect([name, typeof output.description]).toEqual([name, 'string']);
+  }
+});
+
+test('declares the template-events topic the prod overlay uses', async () => {
+  const topic = resource(terraform, 'google_pubsub_topic.template_events');
+  expect(topic.name).toBe('${var.pubsub_topic}');
+  expect(variableDefault(terraform, 'pubsub_topic')).toBe('template-events');
+  const prod = await renderKustomize('k8s/overlays/prod');
+  const [configMap] = objectsOfKind<{ data: Record<string, string> }>(
+    prod,
+    'ConfigMap',
+  );
+  expect(configMap?.data.PUBSUB_TOPIC).toBe('template-events');
+});
+
+test('creates a GKE cluster with Workload Identity and a node pool', () => {
+  const cluster = resource(terraform, 'google_container_cluster.primary');
+  expect(subBlock(cluster, 'workload_identity_config').workload_pool).toBe(
+    '${var.project_id}.svc.id.goog',
+  );
+  const pool = resource(terraform, 'google_container_node_pool.primary');
+  expect(pool.cluster).toBe('${google_container_cluster.primary.id}');
+  expect(
+    subBlock(subBlock(pool, 'node_config'), 'workload_metadata_config').mode,
+  ).toBe('GKE_METADATA');
+});
+
+test('lets the pods publish to the topic and attach subscriptions to it only', () => {
+  const onTopic = appBindings().filter(
+    ({ type }) => type === 'google_pubsub_topic_iam_member',
+  );
+  for (const { block } of onTopic) {
+    expect(block.topic).toBe('${google_pubsub_topic.template_events.id}');
+  }
+  const topicRoles = onTopic.map(({ block }) => block.role);
+  expect(topicRoles).toContain('roles/pubsub.publisher');
+  expect(topicRoles.flatMap(permissionsOf)).toContain(
+    'pubsub.topics.attachSubscription',
+  );
+});
+
+test('lets the pods create, consume and delete subscriptions without pubsub.editor', () => {
+  const onProject = appBindings().filter(
+    ({ type }) => type === 'google_project_iam_member',
+  );
+  const permissions = onProject.flatMap(({ block }) =>
+    permissionsOf(block.role),
+  );
+  expect(permissions).toEqual(
+    expect.arrayContaining([
+      'pubsub.subscriptions.create',
+      'pubsub.subscriptions.delete',
+      'pubsub.subscriptions.consume',
+      'pubsub.subscriptions.get',
+    ]),
+  );
+  expect(
+    permissions.filter((name) => name.startsWith('pubsub.topics.')),
+  ).toEqual([]);
+  const roles = appBindings().map(({ block }) => block.role);
+  for (const broad of [
+    'roles/pubsub.editor',
+    'roles/pubsub.admin',
+    'roles/editor',
+    'roles/owner',
+  ]) {
+    expect(roles).not.toContain(broad);
+  }
+  expect(roles).toContain('roles/cloudsql.client');
+});
+
+test('binds the k8s/base ServiceAccount to the Google service account', async () => {
+  const binding = resource(
+    terraform,
+    'google_service_account_iam_member.app_workload_identity',
+  );
+  expect(binding.role).toBe('roles/iam.workloadIdentityUser');
+  expect(binding.service_account_id).toBe('${google_service_account.app.name}');
+  const base = await renderKustomize('k8s/base');
+  const serviceAccount = findObject(base, 'ServiceAccount', 'template-feed');
+  expect(resolveVariables(terraform, String(binding.member), 'p')).toBe(
+    `serviceAccount:p.svc.id.goog[${serviceAccount.metadata.namespace}/${serviceAccount.metadata.name}]`,
+  );
+  expect(resource(terraform, 'google_service_account.app').account_id).toBe(
+    '${var.gsa_account_id}',
+  );
+});
+
+test('creates PostgreSQL 15 on Cloud SQL with a database and a user', () => {
+  const instance = resource(terraform, 'google_sql_database_instance.main');
+  expect(instance.database_version).toBe('POSTGRES_15');
+  expect(instance.name).toBe('${var.database_instance_name}');
+  const database = resource(terraform, 'google_sql_database.template_feed');
+  expect(database.instance).toBe('${google_sql_database_instance.main.name}');
+  const user = resource(terraform, 'google_sql_user.template_feed');
+  expect(user.password).toBe('${random_password.database.result}');
+});
+
+test('keeps the generated database URL in Secret Manager', () => {
+  const secrets = resourcesOfType(terraform, 'google_secret_manager_secret');
+  expect([...secrets.keys()]).toContain('database_url');
+  const version = resource(
+    terraform,
+    'google_secret_manager_secret_version.database_url',
+  );
+  expect(version.secret).toBe(
+    '${google_secret_manager_secret.database_url.id}',
+  );
+  expect(String(version.secret_data)).toContain(
+    '${random_password.database.result}',
+  );
+  expect(String(version.secret_data)).toMatch(
+    /^postgres:\/\/.*@127\.0\.0\.1:5432\//,
+  );
+});
+
+test('creates a Docker repository in Artifact Registry', () => {
+  const repository = resource(
+    terraform,
+    'google_artifact_registry_repository.images',
+  );
+  expect(repository.format).toBe('DOCKER');
+  expect(repository.repository_id).toBe('${var.artifact_registry_repository}');
+});
