@@ -37,6 +37,9 @@ type Phase = 'new' | 'starting' | 'started' | 'closed';
 const KIND = 'postgres';
 const APPLICATION_NAME = 'template-feed-bus';
 const PAGE_SIZE = 200;
+// Bounds a connection attempt to a server that does not answer at all, and
+// with it how long close() can wait for a reconnect under way.
+const CONNECTION_TIMEOUT_MILLIS = 5_000;
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -104,6 +107,7 @@ export class PostgresBus implements EventBus {
     this.clientConfig = {
       connectionString: options.connectionString,
       application_name: APPLICATION_NAME,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MILLIS,
       // A LISTEN connection is idle by design; keepalives notice a peer that
       // vanished without closing the socket.
       keepAlive: true,

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import pg from 'pg';
 
+import type { BusMetrics } from '../../src/bus/BusMetrics.js';
+import type { BusKind } from '../../src/bus/EventBus.js';
 import {
   PostgresBus,
   type PostgresBusOptions,
@@ -18,11 +20,45 @@ import {
 
 type LogLine = Record<string, unknown> & { message: string; level: string };
 
+/** Counts what a bus reports; every report must name the postgres bus. */
+class CountingBusMetrics implements BusMetrics {
+  readonly counts = {
+    eventReceived: 0,
+    invalidMessageDropped: 0,
+    duplicateDropped: 0,
+    reconnected: 0,
+    publishFailed: 0,
+  };
+  readonly kinds = new Set<BusKind>();
+
+  eventReceived(kind: BusKind): void {
+    this.count('eventReceived', kind);
+  }
+  invalidMessageDropped(kind: BusKind): void {
+    this.count('invalidMessageDropped', kind);
+  }
+  duplicateDropped(kind: BusKind): void {
+    this.count('duplicateDropped', kind);
+  }
+  reconnected(kind: BusKind): void {
+    this.count('reconnected', kind);
+  }
+  publishFailed(kind: BusKind): void {
+    this.count('publishFailed', kind);
+  }
+
+  private count(name: keyof typeof this.counts, kind: BusKind): void {
+    this.counts[name] += 1;
+    this.kinds.add(kind);
+  }
+}
+
 /** One instance ("pod"): its bus, what its handler got, what it logged. */
 interface Pod {
   readonly bus: PostgresBus;
   readonly received: TemplateEvent[];
   readonly logs: LogLine[];
+  readonly metrics: CountingBusMetrics;
   receivedIds(): string[];
   logged(message: string): LogLine[];
 }
@@ -130,16 +166,19 @@ describe('PostgresBus', () => {
       { write: (line: string) => logs.push(JSON.parse(line) as LogLine) },
     );
     const received: TemplateEvent[] = [];
+    const metrics = new CountingBusMetrics();
     const bus = new PostgresBus({
       connectionString: database.url,
       events: store,
       logger,
+      metrics,
       ...options,
     });
     const pod: Pod = {
       bus,
       received,
       logs,
+      metrics,
       receivedIds: () => received.map((event) => event.id),
       logged: (message) => logs.filter((line) => line.message === message),
     };
@@ -249,6 +288,11 @@ describe('PostgresBus', () => {
     expect(a.logged('duplicate event dropped')).toEqual([
       expect.objectContaining({ eventId: event.id }),
     ]);
+    expect(a.metrics.counts).toMatchObject({
+      eventReceived: 2,
+      duplicateDropped: 1,
+    });
+    expect([...a.metrics.kinds]).toEqual(['postgres']);
   });
 
   it('delivers a late notification for an event from before its start, but never replays history in a catch-up', async () => {
@@ -306,6 +350,14 @@ describe('PostgresBus', () => {
     expect(a.logged('postgres bus caught up')).toEqual([
       expect.objectContaining({ delivered: 2 }),
     ]);
+    // Re-reading the window is expected, not a duplicate delivery.
+    expect(a.metrics.counts).toEqual({
+      eventReceived: 4,
+      invalidMessageDropped: 0,
+      duplicateDropped: 0,
+      reconnected: 1,
+      publishFailed: 0,
+    });
     expect(b.received).toEqual(a.received);
   });
 
@@ -374,6 +426,10 @@ describe('PostgresBus', () => {
     ).toEqual([
       expect.objectContaining({ level: 'warn', eventId: 'not-an-event-id' }),
     ]);
+    expect(a.metrics.counts).toMatchObject({
+      eventReceived: 1,
+      invalidMessageDropped: 2,
+    });
   });
 
   it('close() leaves no listening connection, and publish() then rejects', async () => {
@@ -388,6 +444,7 @@ describe('PostgresBus', () => {
     );
     expect(a.bus.isAttached()).toBe(false);
     await expect(a.bus.publish(makeEvent())).rejects.toThrow('closed');
+    expect(a.metrics.counts.publishFailed).toBe(1);
     await expect(a.bus.close()).resolves.toBeUndefined();
   });
 
