@@ -50,17 +50,11 @@ resource "google_service_account" "nodes" {
   display_name = "GKE nodes of ${var.cluster_name}"
 }
 
+# Logs, metrics and autoscaler reports: the role GKE documents for node
+# service accounts.
 resource "google_project_iam_member" "nodes" {
-  for_each = toset([
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
-    "roles/autoscaling.metricsWriter",
-  ])
-
   project = var.project_id
-  role    = each.value
+  role    = "roles/container.defaultNodeServiceAccount"
   member  = "serviceAccount:${google_service_account.nodes.email}"
 }
 

@@ -9,8 +9,10 @@
 # but also deleting the topic and every other subscription and topic in the
 # project, so two narrow custom roles are used instead. The subscription
 # permissions are granted on the project because the subscriptions do not
-# exist until a pod creates them (a pod can therefore delete another pod's
-# subscription; IAM cannot scope a grant to names that do not exist yet).
+# exist until a pod creates them. The price: a pod could delete another
+# pod's subscription. An IAM condition on the `template-events-` name prefix
+# would narrow that where Pub/Sub evaluates resource-name conditions; this
+# module does not rely on it.
 resource "google_service_account" "app" {
   account_id   = var.gsa_account_id
   display_name = "template-feed pods (Workload Identity)"
