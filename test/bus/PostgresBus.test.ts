@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { jest } from '@jest/globals';
 import pg from 'pg';
 
 import type { BusMetrics } from '../../src/bus/BusMetrics.js';
@@ -103,12 +104,6 @@ async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out: ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-function activeTimeouts(): number {
-  return process
-    .getActiveResourcesInfo()
-    .filter((resource) => resource === 'Timeout').length;
 }
 
 describe('PostgresBus', () => {
@@ -449,19 +444,35 @@ describe('PostgresBus', () => {
   });
 
   it('close() while reconnecting cancels the reconnect timer', async () => {
-    const timeoutsBefore = activeTimeouts();
-    const a = await startPod({
-      reconnectInitialDelayMillis: 60_000,
-      reconnectMaxDelayMillis: 60_000,
-    });
-    const [pidOfA] = await listenerPids();
-    await sql.query('SELECT pg_terminate_backend($1)', [pidOfA]);
-    await waitFor('the bus detaches', () => !a.bus.isAttached());
-    expect(activeTimeouts()).toBeGreaterThan(timeoutsBefore);
+    // A delay no other timer here uses (the pools' idle timers run 30 s),
+    // so the spies can tell the reconnect timer apart.
+    const reconnectDelayMillis = 100_000;
+    const setTimeoutSpy = jest.spyOn(globalThis, 'setTimeout');
+    const clearTimeoutSpy = jest.spyOn(globalThis, 'clearTimeout');
+    try {
+      const a = await startPod({
+        reconnectInitialDelayMillis: reconnectDelayMillis,
+        reconnectMaxDelayMillis: reconnectDelayMillis,
+      });
+      const [pidOfA] = await listenerPids();
+      await sql.query('SELECT pg_terminate_backend($1)', [pidOfA]);
+      await waitFor('the bus detaches', () => !a.bus.isAttached());
+      // Jitter keeps at least half the delay.
+      const reconnectTimers = setTimeoutSpy.mock.calls.flatMap(
+        ([, delayMillis], index) =>
+          (delayMillis ?? 0) >= reconnectDelayMillis / 2
+            ? [setTimeoutSpy.mock.results[index]?.value]
+            : [],
+      );
+      expect(reconnectTimers).toHaveLength(1);
 
-    await a.bus.close();
+      await a.bus.close();
 
-    expect(activeTimeouts()).toBe(timeoutsBefore);
-    expect(await listenerPids()).toEqual([]);
+      expect(clearTimeoutSpy).toHaveBeenCalledWith(reconnectTimers[0]);
+      expect(await listenerPids()).toEqual([]);
+    } finally {
+      setTimeoutSpy.mockRestore();
+      clearTimeoutSpy.mockRestore();
+    }
   });
 });
