@@ -220,9 +220,10 @@ export function createGraphQLWebSocketServer(
       timer = setTimeout(() => resolve('timeout'), graceMillis);
     });
     // graphql-ws's dispose sends 1001 to every client and resolves once the
-    // last close handshake is done.
+    // last of them is gone.
+    const disposed = Promise.resolve(disposable.dispose());
     const outcome = await Promise.race([
-      Promise.resolve(disposable.dispose()).then(() => 'closed' as const),
+      disposed.then(() => 'closed' as const),
       graceOver,
     ]);
     clearTimeout(timer);
@@ -232,6 +233,7 @@ export function createGraphQLWebSocketServer(
         'websocket clients did not close in time, terminating them',
       );
       for (const client of wss.clients) client.terminate();
+      await disposed;
     }
   };
 

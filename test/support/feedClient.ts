@@ -126,8 +126,10 @@ export async function connectFeed(
           for (const wake of countWaiters) wake();
         }
       },
+      // graphql-ws hands `error` messages over as the array they carry.
       error: (error) => {
-        errors.push(error);
+        if (Array.isArray(error)) errors.push(...(error as unknown[]));
+        else errors.push(error);
       },
       complete: () => undefined,
     },

@@ -1,5 +1,6 @@
 import pg from 'pg';
 
+import type { EventBus } from '../../src/bus/EventBus.js';
 import { MemoryBus } from '../../src/bus/MemoryBus.js';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
@@ -8,6 +9,7 @@ import {
   type TemplateFeedServer,
 } from '../../src/server/createServer.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
+import type { Store } from '../../src/store/Store.js';
 import { captureLogs, type CapturedLogs } from './captureLogs.js';
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
@@ -16,6 +18,15 @@ export interface TestServerOptions {
   readonly isProduction?: boolean;
   /** Level of the captured logs. Default 'info'. */
   readonly logLevel?: string;
+  /**
+   * Wraps the store the server sees (not the one the bus and tests use), to
+   * make one of its methods fail, say.
+   */
+  readonly serverStore?: (store: Store) => Store;
+  /** Wraps the bus the server publishes to, likewise. */
+  readonly serverBus?: (
+    bus: EventBus,
+  ) => Pick<EventBus, 'publish' | 'isAttached'>;
 }
 
 /**
@@ -65,8 +76,8 @@ export async function startTestServer(
     },
     host: '127.0.0.1',
     logger,
-    store,
-    bus,
+    store: options.serverStore?.(store) ?? store,
+    bus: options.serverBus?.(bus) ?? bus,
     fanout,
   });
   await server.start();

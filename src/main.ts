@@ -1,0 +1,245 @@
+/**
+ * template-feed's entry point, and the one place where configuration,
+ * logging, store, bus, fan-out and server are wired together (DESIGN.md,
+ * "Source layout"). Start-up and shutdown each read as numbered steps.
+ */
+import type { EventBus } from './bus/EventBus.js';
+import { MemoryBus } from './bus/MemoryBus.js';
+import { PostgresBus } from './bus/PostgresBus.js';
+import { ConfigError } from './config/ConfigError.js';
+import { loadConfig, type Config } from './config/config.js';
+import { FanoutRegistry } from './fanout/FanoutRegistry.js';
+import { createLogger, type Logger } from './logging/createLogger.js';
+import { createServer } from './server/createServer.js';
+import { OutboxRelay } from './server/OutboxRelay.js';
+import { DatabaseUnreachableError } from './store/DatabaseUnreachableError.js';
+import { PostgresStore } from './store/PostgresStore.js';
+
+/** Something start-up opened, closed on the way out in reverse order. */
+interface Opened {
+  readonly name: string;
+  close(): Promise<void> | void;
+}
+
+/** Exit codes: 0 clean shutdown; these otherwise. */
+const ExitCode = {
+  /** Bad configuration, or start-up failed. */
+  STARTUP_FAILED: 1,
+  /** Shutdown overran DRAIN_TIMEOUT_SECONDS or failed. */
+  SHUTDOWN_FAILED: 2,
+  /** A second SIGTERM/SIGINT: stop at once. */
+  INTERRUPTED: 130,
+  /** An uncaught exception or unhandled rejection. */
+  CRASHED: 70,
+} as const;
+
+async function main(): Promise<void> {
+  // 1. Configuration. A mistake stops start-up with one line on stderr that
+  //    names the variable; nothing else is printed.
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) exitWithOneLine(err.message);
+    throw err;
+  }
+
+  // 2. Logging; from here on nothing fails silently.
+  const logger = createLogger(config);
+  reportCrashes(logger);
+
+  const opened: Opened[] = [];
+  try {
+    // 3. The store: DATABASE_URL, else an embedded PostgreSQL (development
+    //    only; loadConfig refuses a missing DATABASE_URL in production).
+    const store = await openStore(config, logger, opened);
+
+    // 4. The bus that carries events between instances.
+    const bus = createBus(config, store, logger);
+    opened.push({ name: 'bus', close: () => bus.close() });
+
+    // 5. The fan-out registry of this instance's subscribers.
+    const fanout = new FanoutRegistry({
+      logger,
+      queueCapacity: config.subscriberQueueCapacity,
+    });
+    opened.push({ name: 'fanout', close: () => fanout.close() });
+
+    // 6. Attach the bus: from now on every event reaches the fan-out.
+    await bus.start((event) => {
+      fanout.dispatch(event);
+    });
+
+    // 7. The outbox relay republishes events whose publish failed.
+    const relay = new OutboxRelay({
+      store,
+      publish: (event) => bus.publish(event),
+      logger: logger.child({ module: 'outbox' }),
+    });
+    relay.start();
+    opened.push({ name: 'outbox relay', close: () => relay.stop() });
+
+    // 8. HTTP and WebSocket.
+    const server = createServer({ config, logger, store, bus, fanout });
+    opened.push({ name: 'server', close: () => server.stop() });
+    await server.start();
+
+    handleShutdownSignals(config, logger, opened);
+    logger.info(
+      {
+        port: server.port,
+        bus: bus.kind,
+        instanceId: config.instanceId,
+        topic: undefined,
+        subscriptionName: undefined,
+      },
+      'template-feed started',
+    );
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await closeAll(opened, logger);
+    exitWithOneLine(
+      err instanceof DatabaseUnreachableError
+        ? err.message
+        : `template-feed failed to start: ${messageOf(err)}`,
+    );
+  }
+}
+
+async function openStore(
+  config: Config,
+  logger: Logger,
+  opened: Opened[],
+): Promise<PostgresStore> {
+  const url = config.database.url;
+  if (url === undefined) {
+    // TODO(store): start src/store/startEmbeddedPostgres.ts here when it is
+    // committed, pushing its stop() onto `opened` before the store.
+    throw new Error(
+      'DATABASE_URL is unset and the embedded PostgreSQL is not available yet',
+    );
+  }
+  const store = await PostgresStore.connect({
+    url,
+    poolSize: config.database.poolSize,
+    logger,
+  });
+  opened.push({ name: 'store', close: () => store.close() });
+  return store;
+}
+
+function createBus(
+  config: Config,
+  store: PostgresStore,
+  logger: Logger,
+): EventBus {
+  switch (config.bus) {
+    case 'pubsub':
+      // TODO(bus): new PubSubBus({ config, logger }) once it is committed.
+      throw new Error(
+        'BUS=pubsub is not available yet; use memory or postgres',
+      );
+    case 'postgres':
+      return new PostgresBus({
+        connectionString: store.connectionString,
+        events: store,
+        logger,
+      });
+    case 'memory':
+      return new MemoryBus({ logger });
+  }
+}
+
+/**
+ * SIGTERM (Kubernetes) and SIGINT (a terminal) start the shutdown; a second
+ * one exits at once. Shutdown must finish within DRAIN_TIMEOUT_SECONDS, a
+ * little under the pod's terminationGracePeriodSeconds.
+ */
+function handleShutdownSignals(
+  config: Config,
+  logger: Logger,
+  opened: Opened[],
+): void {
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal, exiting at once');
+      process.exit(ExitCode.INTERRUPTED);
+    }
+    shuttingDown = true;
+    const drainTimeoutMillis = config.drainTimeoutSeconds * 1_000;
+    logger.info({ signal, drainTimeoutMillis }, 'shutting down');
+
+    const deadline = setTimeout(() => {
+      logger.error(
+        { drainTimeoutMillis },
+        'shutdown did not finish within DRAIN_TIMEOUT_SECONDS, exiting',
+      );
+      process.exit(ExitCode.SHUTDOWN_FAILED);
+    }, drainTimeoutMillis);
+
+    // Closing in reverse order of opening is the documented shutdown order:
+    //   1-3. the server: readiness 503, new WebSockets refused, open ones
+    //        closed with 1001 (going away), Apollo drains in-flight HTTP;
+    //   4. the outbox relay stops republishing;
+    //   5. the fan-out ends every subscriber that is left;
+    //   6. the bus detaches (the Pub/Sub driver deletes this pod's
+    //      subscription, within its own time limit);
+    //   7. the store's pool closes;
+    //   8. the embedded PostgreSQL stops, if this process started it.
+    closeAll(opened, logger).then(
+      (failures) => {
+        clearTimeout(deadline);
+        if (failures > 0) {
+          logger.error({ failures }, 'shutdown finished with errors');
+          process.exit(ExitCode.SHUTDOWN_FAILED);
+        }
+        logger.info('template-feed stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(ExitCode.SHUTDOWN_FAILED);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Closes everything in `opened`, newest first; returns how many failed. */
+async function closeAll(opened: Opened[], logger: Logger): Promise<number> {
+  let failures = 0;
+  for (const component of opened.splice(0).reverse()) {
+    try {
+      await component.close();
+    } catch (err) {
+      failures += 1;
+      logger.error({ err, component: component.name }, 'closing failed');
+    }
+  }
+  return failures;
+}
+
+/** Errors nobody caught are logged and end the process; never silent. */
+function reportCrashes(logger: Logger): void {
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(ExitCode.CRASHED);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(ExitCode.CRASHED);
+  });
+}
+
+function exitWithOneLine(line: string): never {
+  process.stderr.write(`${line.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(ExitCode.STARTUP_FAILED);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+await main();
