@@ -6,6 +6,7 @@ import type { Logger } from '../logging/createLogger.js';
 import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
 import type { EventBus, EventHandler } from './EventBus.js';
 import type { EventSource, SequencedEvent } from './EventSource.js';
+import { postgresEventsAfter } from './postgresEventsAfter.js';
 import { postgresReconnectDelayMillis } from './postgresReconnectDelayMillis.js';
 import { RecentEventIds } from './RecentEventIds.js';
 
@@ -36,7 +37,6 @@ type Phase = 'new' | 'starting' | 'started' | 'closed';
 
 const KIND = 'postgres';
 const APPLICATION_NAME = 'template-feed-bus';
-const PAGE_SIZE = 200;
 // Bounds a connection attempt to a server that does not answer at all, and
 // with it how long close() can wait for a reconnect under way.
 const CONNECTION_TIMEOUT_MILLIS = 5_000;
@@ -312,9 +312,10 @@ export class PostgresBus implements EventBus {
    * connection before A commits, reading "after 42" would skip 41 for good.
    * So the catch-up starts `catchUpWindow` sequences lower and lets the
    * de-duplication set drop what was already handled, and the history set
-   * what was there before start. The window only has to
-   * exceed the sequences in flight at once (roughly the writers' connection
-   * count across all pods), which the default covers many times over.
+   * what was there before start. The window only has to exceed the
+   * sequences in flight at once (roughly the writers' connections across all
+   * pods). PostgresStore serialises its own event inserts, which makes this
+   * rare; the window keeps the bus right for any other writer too.
    */
   private async catchUp(listener: pg.Client): Promise<void> {
     const fromSequence = Math.max(
@@ -324,19 +325,15 @@ export class PostgresBus implements EventBus {
     // Once the window has moved past the start, history is out of reach.
     if (fromSequence >= this.startSequence) this.historyIds.clear();
 
-    let after = fromSequence;
     let delivered = 0;
     try {
-      for (;;) {
-        const page = await this.events.listEventsAfter(after, PAGE_SIZE);
-        for (const stored of page) {
-          if (this.isClosed()) return;
-          if (this.historyIds.has(stored.event.id)) continue;
-          if (this.deliver(stored, false)) delivered += 1;
-        }
-        const last = page.at(-1);
-        if (last === undefined || page.length < PAGE_SIZE) break;
-        after = last.sequence;
+      for await (const stored of postgresEventsAfter(
+        this.events,
+        fromSequence,
+      )) {
+        if (this.isClosed()) return;
+        if (this.historyIds.has(stored.event.id)) continue;
+        if (this.deliver(stored, false)) delivered += 1;
       }
     } catch (err) {
       this.detach(listener, err, 'postgres bus catch-up failed; reconnecting');
@@ -352,17 +349,11 @@ export class PostgresBus implements EventBus {
    * pod got) is still delivered; only catch-ups skip them.
    */
   private async rememberHistory(): Promise<void> {
-    let after = Math.max(0, this.startSequence - this.catchUpWindow);
-    while (after < this.startSequence) {
-      const page = await this.events.listEventsAfter(after, PAGE_SIZE);
-      for (const stored of page) {
-        if (stored.sequence <= this.startSequence) {
-          this.historyIds.add(stored.event.id);
-        }
-      }
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE_SIZE) break;
-      after = last.sequence;
+    if (this.catchUpWindow === 0) return;
+    const from = Math.max(0, this.startSequence - this.catchUpWindow);
+    for await (const stored of postgresEventsAfter(this.events, from)) {
+      if (stored.sequence > this.startSequence) return;
+      this.historyIds.add(stored.event.id);
     }
   }
 
