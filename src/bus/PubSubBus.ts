@@ -1,0 +1,460 @@
+import type {
+  DebugMessage,
+  Message,
+  PubSub,
+  Subscription,
+  SubscriberOptions,
+  Topic,
+} from '@google-cloud/pubsub';
+
+import type { Config } from '../config/config.js';
+import { encodeTemplateEvent } from '../domain/templateEventCodec.js';
+import type { TemplateEvent } from '../domain/types.js';
+import type { Logger } from '../logging/createLogger.js';
+import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
+import type { EventBus, EventHandler } from './EventBus.js';
+import {
+  checkSubscription,
+  deleteSubscription,
+  ensureSubscription,
+  ensureTopic,
+  replaceSubscription,
+  type SubscriptionSettings,
+} from './pubsubAdmin.js';
+import { pubsubBackoffMillis } from './pubsubBackoffMillis.js';
+import {
+  DEFAULT_PUBSUB_BUS_TUNING,
+  createPubSubClient,
+  publishOptions,
+  subscriberOptions,
+  type PubSubBusTuning,
+} from './pubsubClientSettings.js';
+import { settleWithin, withDeadline } from './pubsubDeadline.js';
+import { GrpcStatus, grpcStatusOf } from './pubsubGrpcStatus.js';
+import { PubSubMessageHandler } from './PubSubMessageHandler.js';
+
+export { DEFAULT_PUBSUB_BUS_TUNING, type PubSubBusTuning };
+
+export interface PubSubBusOptions {
+  /** Pub/Sub settings and this instance's id; the whole Config will do. */
+  readonly config: Pick<Config, 'instanceId' | 'pubsub'>;
+  readonly logger: Logger;
+  readonly metrics?: BusMetrics;
+  /** Milliseconds since the epoch; measures budgets and outages. */
+  readonly now?: () => number;
+  readonly tuning?: Partial<PubSubBusTuning>;
+}
+
+/** Written to each message's `schemaVersion`; the codec's `v`. */
+const SCHEMA_VERSION = '1';
+
+/**
+ * - idle: constructed, not started.
+ * - starting: start() is attaching for the first time.
+ * - attached: the streaming pull is open and the last probe succeeded.
+ * - suspect: a stream reported trouble; a probe decides what it means.
+ * - reconnecting: detached, waiting for or running a reconnect attempt.
+ * - closing, closed: close() was called; nothing reopens.
+ */
+type Phase =
+  | 'idle'
+  | 'starting'
+  | 'attached'
+  | 'suspect'
+  | 'reconnecting'
+  | 'closing'
+  | 'closed';
+
+/**
+ * The Cloud Pub/Sub event bus: one shared topic, and one subscription per
+ * instance named `<topic>-<instanceId>` so that every instance receives every
+ * event. See docs/pubsub.md for the design and its reasons.
+ */
+export class PubSubBus implements EventBus {
+  readonly kind = 'pubsub' as const;
+  /** This instance's subscription, `<topic>-<instanceId>`. */
+  readonly subscriptionName: string;
+
+  private readonly topicId: string;
+  private readonly createTopic: boolean;
+  private readonly tuning: PubSubBusTuning;
+  private readonly settings: SubscriptionSettings;
+  private readonly logger: Logger;
+  private readonly metrics: BusMetrics;
+  private readonly now: () => number;
+  private readonly pubsub: PubSub;
+  private readonly topic: Topic;
+  private readonly subscriberOptions: SubscriberOptions;
+
+  private phase: Phase = 'idle';
+  private messages: PubSubMessageHandler | undefined;
+  /** The open streaming pull, if any. */
+  private subscription: Subscription | undefined;
+  /** Bumped whenever a stream is retired, so its late events are ignored. */
+  private generation = 0;
+  private subscriptionCreated = false;
+  private attaching: Promise<void> | undefined;
+  private probing = false;
+  private reconnectAttempt = 0;
+  private detachedAtMillis = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed: Promise<void> | undefined;
+
+  constructor(options: PubSubBusOptions) {
+    const { instanceId, pubsub } = options.config;
+    this.topicId = pubsub.topic;
+    this.subscriptionName = `${pubsub.topic}-${instanceId}`;
+    this.createTopic = pubsub.createTopic;
+    this.tuning = { ...DEFAULT_PUBSUB_BUS_TUNING, ...options.tuning };
+    this.settings = {
+      ttlSeconds: pubsub.subscriptionTtlSeconds,
+      ackDeadlineSeconds: this.tuning.ackDeadlineSeconds,
+      timeoutMillis: this.tuning.adminTimeoutMillis,
+    };
+    this.logger = options.logger.child({ module: 'pubsub-bus' });
+    this.metrics = options.metrics ?? noopBusMetrics;
+    this.now = options.now ?? Date.now;
+
+    this.pubsub = createPubSubClient(pubsub, this.tuning);
+    this.topic = this.pubsub.topic(pubsub.topic, publishOptions(this.tuning));
+    this.subscriberOptions = subscriberOptions(this.tuning);
+  }
+
+  /**
+   * Creates this instance's subscription afresh (replacing one an earlier
+   * run left behind, so nothing published before now is replayed), opens the
+   * streaming pull and resolves once a probe confirms it.
+   *
+   * @throws ConfigError naming PUBSUB_TOPIC when the topic is missing and
+   *   PUBSUB_CREATE_TOPIC is off; the client's error when Pub/Sub is down.
+   */
+  async start(handler: EventHandler): Promise<void> {
+    if (this.phase !== 'idle') {
+      throw new Error(`PubSubBus.start() called while ${this.phase}`);
+    }
+    this.phase = 'starting';
+    this.messages = new PubSubMessageHandler({
+      handler,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    try {
+      await this.track(this.attach({ fresh: true }));
+    } catch (err) {
+      // Release the client and any half-made subscription before failing.
+      await this.close();
+      throw err;
+    }
+    this.probeTimer = setInterval(() => {
+      if (this.phase === 'attached') void this.probe();
+    }, this.tuning.probeIntervalMillis);
+    this.probeTimer.unref();
+  }
+
+  async publish(event: TemplateEvent): Promise<void> {
+    await this.publishMessage(event);
+  }
+
+  /**
+   * Publishes `event` and resolves with Pub/Sub's message id once the
+   * service has accepted it.
+   */
+  async publishMessage(event: TemplateEvent): Promise<string> {
+    try {
+      return await this.topic.publishMessage({
+        data: Buffer.from(encodeTemplateEvent(event)),
+        attributes: { eventId: event.id, schemaVersion: SCHEMA_VERSION },
+      });
+    } catch (err) {
+      this.metrics.publishFailed(this.kind);
+      this.logger.warn({ err, eventId: event.id }, 'pubsub publish failed');
+      // A lost topic (an emulator restart) shows here first.
+      if (grpcStatusOf(err) === GrpcStatus.NOT_FOUND) void this.probe();
+      throw err;
+    }
+  }
+
+  isAttached(): boolean {
+    return this.phase === 'attached';
+  }
+
+  /**
+   * Stops pulling, deletes this instance's subscription and closes the
+   * client, within `closeTimeoutMillis`. Never rejects.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  /** Topic, subscription, stream, probe; the steps of start and reconnect. */
+  private async attach({ fresh }: { fresh: boolean }): Promise<void> {
+    // 1. The shared topic. In production Terraform owns it.
+    await ensureTopic(this.topic, {
+      topicId: this.topicId,
+      createTopic: this.createTopic,
+      timeoutMillis: this.tuning.adminTimeoutMillis,
+      logger: this.logger,
+    });
+    this.throwIfClosing();
+
+    // 2. This instance's subscription. At start-up one left under our name
+    //    by an earlier run (a SIGKILLed pod) holds events from before we
+    //    started: delete it, so the new one begins at this moment. After a
+    //    reconnect the subscription is ours and holds what we missed: keep
+    //    it unless it was lost.
+    if (fresh) {
+      await replaceSubscription(
+        this.pubsub,
+        this.topic,
+        this.subscriptionName,
+        this.settings,
+        this.logger,
+      );
+    } else {
+      await ensureSubscription(
+        this.pubsub,
+        this.topic,
+        this.subscriptionName,
+        this.settings,
+        this.logger,
+      );
+    }
+    this.subscriptionCreated = true;
+    this.throwIfClosing();
+
+    // 3. Open the streaming pull.
+    this.openStream();
+
+    // 4. gRPC gives no "stream connected" signal; a metadata call that
+    //    succeeds after opening shows the service is reachable and the
+    //    subscription is there and on our topic.
+    await this.checkSubscription();
+    this.throwIfClosing();
+    this.phase = 'attached';
+  }
+
+  private openStream(): void {
+    const generation = ++this.generation;
+    const isCurrent = (): boolean =>
+      generation === this.generation && this.subscription === subscription;
+    const subscription = this.pubsub.subscription(
+      this.subscriptionName,
+      this.subscriberOptions,
+    );
+    // An 'error' without a listener would crash the process, so this one
+    // stays attached even after the stream is retired.
+    subscription.on('error', (err: Error) => {
+      if (isCurrent()) this.detach(err, 'streaming pull failed');
+    });
+    subscription.on('close', () => {
+      if (isCurrent()) {
+        this.detach(undefined, 'streaming pull closed');
+      }
+    });
+    subscription.on('debug', (message: DebugMessage) => {
+      if (isCurrent()) this.onStreamDebug(message);
+    });
+    // Messages from a retiring stream are still real events; dedupe covers
+    // any the new stream delivers again.
+    subscription.on('message', (message: Message) => {
+      this.messages?.handle(message);
+    });
+    this.subscription = subscription;
+  }
+
+  /**
+   * The client reports streams that ended and will be retried only as debug
+   * messages. A non-OK status may be routine (the server rotates streams) or
+   * an outage; a probe tells which.
+   */
+  private onStreamDebug(message: DebugMessage): void {
+    const status = grpcStatusOf(message.error);
+    if (status === undefined || status === GrpcStatus.OK) return;
+    this.logger.debug(
+      { status, detail: message.message },
+      'pubsub stream ended',
+    );
+    if (this.phase !== 'attached') return;
+    this.phase = 'suspect';
+    void this.probe();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || !['attached', 'suspect'].includes(this.phase)) return;
+    this.probing = true;
+    try {
+      await this.checkSubscription();
+      if (this.phase === 'suspect') this.phase = 'attached';
+    } catch (err) {
+      if (this.phase === 'attached' || this.phase === 'suspect') {
+        this.detach(err, 'probe failed');
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private checkSubscription(): Promise<void> {
+    return withDeadline(
+      checkSubscription(
+        this.pubsub,
+        this.topic,
+        this.subscriptionName,
+        this.tuning.adminTimeoutMillis,
+      ),
+      this.tuning.adminTimeoutMillis,
+      'pubsub subscription probe',
+    );
+  }
+
+  /** Drops the current stream and starts the reconnect loop. */
+  private detach(err: unknown, reason: string): void {
+    if (this.phase !== 'attached' && this.phase !== 'suspect') return;
+    this.phase = 'reconnecting';
+    this.detachedAtMillis = this.now();
+    void this.retireStream();
+    this.scheduleReconnect(err, reason);
+  }
+
+  private scheduleReconnect(err: unknown, reason: string): void {
+    const delayMillis = pubsubBackoffMillis(
+      this.reconnectAttempt,
+      this.tuning.reconnectMinDelayMillis,
+      this.tuning.reconnectMaxDelayMillis,
+    );
+    this.reconnectAttempt += 1;
+    this.logger.warn(
+      {
+        err,
+        reason,
+        subscriptionName: this.subscriptionName,
+        attempt: this.reconnectAttempt,
+        delayMillis,
+      },
+      'pubsub reconnecting',
+    );
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.reconnect();
+    }, delayMillis);
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.phase !== 'reconnecting') return;
+    try {
+      await this.track(this.attach({ fresh: false }));
+    } catch (err) {
+      if (this.phase !== 'reconnecting') return;
+      void this.retireStream();
+      this.scheduleReconnect(err, 'reconnect attempt failed');
+      return;
+    }
+    this.metrics.reconnected(this.kind);
+    this.logger.info(
+      {
+        subscriptionName: this.subscriptionName,
+        attempts: this.reconnectAttempt,
+        detachedMillis: this.now() - this.detachedAtMillis,
+      },
+      'pubsub reattached',
+    );
+    this.reconnectAttempt = 0;
+  }
+
+  /** Closes the current stream in the background; its events are ignored. */
+  private retireStream(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    this.generation += 1;
+    if (subscription === undefined) return Promise.resolve();
+    return subscription.close().catch((err: unknown) => {
+      this.logger.debug({ err }, 'pubsub stream did not close cleanly');
+    });
+  }
+
+  private async track(attach: Promise<void>): Promise<void> {
+    this.attaching = attach;
+    try {
+      await attach;
+    } finally {
+      this.attaching = undefined;
+    }
+  }
+
+  private throwIfClosing(): void {
+    if (this.phase === 'closing' || this.phase === 'closed') {
+      throw new Error('PubSubBus closed while attaching');
+    }
+  }
+
+  /** The steps of close(), in order, within closeTimeoutMillis. */
+  private async shutdown(): Promise<void> {
+    const deadline = this.now() + this.tuning.closeTimeoutMillis;
+    const remainingMillis = (): number => Math.max(0, deadline - this.now());
+    this.phase = 'closing';
+
+    // 1. No more reconnects or probes: nothing may reopen what we close.
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.probeTimer);
+
+    // 2. Stop pulling. Leased messages are nacked and the acks of handled
+    //    ones flushed, in half the budget at most so deletion gets its turn.
+    //    An attach still in flight could create the subscription after we
+    //    delete it, so it is waited for (it gives up when it sees 'closing').
+    await settleWithin(
+      this.retireStream(),
+      remainingMillis() / 2,
+      'pubsub stop pulling',
+      this.logger,
+    );
+    if (this.attaching !== undefined) {
+      await settleWithin(
+        this.attaching,
+        remainingMillis() / 2,
+        'pubsub attach in flight',
+        this.logger,
+      );
+      await this.retireStream();
+    }
+
+    // 3. Delete this instance's subscription, so Pub/Sub stops keeping
+    //    events for an instance that is gone. Should this fail, the
+    //    expiration policy removes it after ttlSeconds.
+    if (this.subscriptionCreated)
+      await this.deleteOwnSubscription(remainingMillis());
+
+    // 4. Send any publishes still batched, then close the gRPC channels.
+    await settleWithin(
+      this.topic.flush(),
+      remainingMillis(),
+      'pubsub flush',
+      this.logger,
+    );
+    await settleWithin(
+      this.pubsub.close(),
+      remainingMillis(),
+      'pubsub client close',
+      this.logger,
+    );
+    this.phase = 'closed';
+  }
+
+  private async deleteOwnSubscription(timeoutMillis: number): Promise<void> {
+    const { subscriptionName } = this;
+    try {
+      await withDeadline(
+        deleteSubscription(this.pubsub, subscriptionName, timeoutMillis),
+        timeoutMillis,
+        'pubsub subscription delete',
+      );
+      this.logger.info({ subscriptionName }, 'pubsub subscription deleted');
+    } catch (err) {
+      this.logger.warn(
+        { err, subscriptionName, ttlSeconds: this.settings.ttlSeconds },
+        'pubsub subscription not deleted; its expiration policy will remove it',
+      );
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import { PubSub } from '@google-cloud/pubsub';
+
+import type { BusMetrics } from '../../src/bus/BusMetrics.js';
+import type { BusKind } from '../../src/bus/EventBus.js';
+import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import type { TemplateEvent } from '../../src/domain/types.js';
+import { captureLogs, type LogLine } from '../fanout/captureLogs.js';
+import { seedEvent } from '../domain/seedEvents.js';
+
+/** Short delays so reconnect tests finish quickly; production uses defaults. */
+export const FAST_TUNING: Partial<PubSubBusTuning> = {
+  adminTimeoutMillis: 2_000,
+  probeIntervalMillis: 1_000,
+  reconnectMinDelayMillis: 100,
+  reconnectMaxDelayMillis: 1_000,
+  closeTimeoutMillis: 5_000,
+};
+
+/** A topic name no other test uses. */
+export function uniqueTopic(label: string): string {
+  return `tf-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Config as main.ts would load it, pointing at `emulatorHost`. */
+export function pubsubConfig(options: {
+  topic: string;
+  instanceId: string;
+  emulatorHost?: string;
+  createTopic?: boolean;
+  ttlSeconds?: number;
+}): Config {
+  const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
+  if (emulatorHost === undefined) {
+    throw new Error('PUBSUB_EMULATOR_HOST is unset: jest globalSetup sets it');
+  }
+  return loadConfig({
+    BUS: 'pubsub',
+    PUBSUB_EMULATOR_HOST: emulatorHost,
+    PUBSUB_TOPIC: options.topic,
+    INSTANCE_ID: options.instanceId,
+    PUBSUB_CREATE_TOPIC: String(options.createTopic ?? true),
+    PUBSUB_SUBSCRIPTION_TTL_SECONDS: String(options.ttlSeconds ?? 3_600),
+    LOG_LEVEL: 'debug',
+  });
+}
+
+/** A raw client on the same emulator, for what the bus must not do itself. */
+export function rawClient(config: Config): PubSub {
+  return new PubSub({
+    projectId: config.pubsub.projectId,
+    apiEndpoint: config.pubsub.emulatorHost,
+    emulatorMode: true,
+    universeDomain: 'googleapis.com',
+  });
+}
+
+/** A fresh event with a unique id (seedEvent's ids repeat across runs). */
+export function uniqueEvent(
+  authorId = 'zowi',
+  shareLocationIds: readonly string[] = ['location-3'],
+): TemplateEvent {
+  return seedEvent(authorId, shareLocationIds, { id: randomUUID() });
+}
+
+/** Counts each BusMetrics call, keyed "<method>:<kind>". */
+export class CountingBusMetrics implements BusMetrics {
+  readonly counts = new Map<string, number>();
+
+  eventReceived(kind: BusKind): void {
+    this.bump('eventReceived', kind);
+  }
+  invalidMessageDropped(kind: BusKind): void {
+    this.bump('invalidMessageDropped', kind);
+  }
+  duplicateDropped(kind: BusKind): void {
+    this.bump('duplicateDropped', kind);
+  }
+  reconnected(kind: BusKind): void {
+    this.bump('reconnected', kind);
+  }
+  publishFailed(kind: BusKind): void {
+    this.bump('publishFailed', kind);
+  }
+
+  count(method: keyof BusMetrics, kind: BusKind = 'pubsub'): number {
+    return this.counts.get(`${method}:${kind}`) ?? 0;
+  }
+
+  private bump(method: string, kind: BusKind): void {
+    const key = `${method}:${kind}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+}
+
+/** One instance ("pod"): its bus, what its handler got, what it logged. */
+export interface Pod {
+  readonly bus: PubSubBus;
+  readonly config: Config;
+  readonly received: TemplateEvent[];
+  readonly metrics: CountingBusMetrics;
+  readonly logs: LogLine[];
+  receivedIds(): string[];
+  logged(message: string): LogLine[];
+}
+
+/** A PubSubBus with a recording handler, a captured log and counters. */
+export function makePod(
+  config: Config,
+  tuning: Partial<PubSubBusTuning> = FAST_TUNING,
+): Pod {
+  const { logger, lines, withMessage } = captureLogs('debug');
+  const metrics = new CountingBusMetrics();
+  const bus = new PubSubBus({ config, logger, metrics, tuning });
+  const received: TemplateEvent[] = [];
+  return {
+    bus,
+    config,
+    received,
+    metrics,
+    logs: lines,
+    receivedIds: () => received.map((event) => event.id),
+    logged: withMessage,
+  };
+}
+
+/** Starts `pod` with a handler that records every event it is given. */
+export async function startPod(pod: Pod): Promise<Pod> {
+  await pod.bus.start((event) => {
+    pod.received.push(event);
+  });
+  return pod;
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMillis`. */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMillis = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await sleep(25);
+  }
+}
+
+export function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis));
+}
+
+/**
+ * Time for a duplicate or stale message to show up if it were coming: the
+ * emulator delivers within milliseconds, so a second is generous. Assertions
+ * about what did NOT arrive run after this.
+ */
+export const QUIET_PERIOD_MILLIS = 1_000;
