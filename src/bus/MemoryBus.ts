@@ -29,6 +29,8 @@ export class MemoryBus implements EventBus {
   private readonly logger: Logger;
   private readonly seen: RecentEventIds;
   private handler: EventHandler | undefined;
+  // Deliveries scheduled but not yet run; close() cancels them.
+  private readonly scheduled = new Set<NodeJS.Immediate>();
   private closed = false;
 
   constructor(options: MemoryBusOptions) {
@@ -67,7 +69,11 @@ export class MemoryBus implements EventBus {
       this.logger.debug({ eventId: event.id }, 'event published before start');
       return Promise.resolve();
     }
-    setImmediate(() => this.deliver(data));
+    const delivery = setImmediate(() => {
+      this.scheduled.delete(delivery);
+      this.deliver(data);
+    });
+    this.scheduled.add(delivery);
     return Promise.resolve();
   }
 
@@ -79,13 +85,17 @@ export class MemoryBus implements EventBus {
     if (!this.closed) {
       this.closed = true;
       this.handler = undefined;
-      this.logger.info({ bus: 'memory' }, 'memory bus closed');
+      for (const delivery of this.scheduled) clearImmediate(delivery);
+      this.logger.info(
+        { bus: 'memory', undelivered: this.scheduled.size },
+        'memory bus closed',
+      );
+      this.scheduled.clear();
     }
     return Promise.resolve();
   }
 
   private deliver(data: string): void {
-    // Closed since publishing: detached, so nothing more is handed over.
     const handler = this.handler;
     if (handler === undefined) return;
 

@@ -96,12 +96,15 @@ describe('MemoryBus', () => {
   });
 
   it('detaches on close: nothing in flight is delivered and publish rejects', async () => {
-    const { bus, received, handler } = setUp();
+    const { bus, logs, received, handler } = setUp();
     await bus.start(handler);
     await bus.publish(seedEvent('zapa', ['location-5']));
     await bus.close();
     await settle();
     expect(received).toEqual([]);
+    expect(logs.withMessage('memory bus closed')).toEqual([
+      expect.objectContaining({ level: 'info', undelivered: 1 }),
+    ]);
     await expect(
       bus.publish(seedEvent('zapa', ['location-5'])),
     ).rejects.toThrow('MemoryBus is closed');
