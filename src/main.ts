@@ -10,16 +10,11 @@ import { ConfigError } from './config/ConfigError.js';
 import { loadConfig, type Config } from './config/config.js';
 import { FanoutRegistry } from './fanout/FanoutRegistry.js';
 import { createLogger, type Logger } from './logging/createLogger.js';
+import { closeInOrder, type Closable } from './server/closeInOrder.js';
 import { createServer } from './server/createServer.js';
 import { OutboxRelay } from './server/OutboxRelay.js';
 import { DatabaseUnreachableError } from './store/DatabaseUnreachableError.js';
 import { PostgresStore } from './store/PostgresStore.js';
-
-/** Something start-up opened, closed on the way out in reverse order. */
-interface Opened {
-  readonly name: string;
-  close(): Promise<void> | void;
-}
 
 /** Exit codes: 0 clean shutdown; these otherwise. */
 const ExitCode = {
@@ -48,56 +43,19 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   reportCrashes(logger);
 
-  const opened: Opened[] = [];
+  // Everything start-up opens, closed on the way out in reverse order.
+  const opened: Closable[] = [];
+  const startup = startUp(config, logger, opened);
+  handleShutdownSignals(config, logger, opened, startup);
+
   try {
-    // 3. The store: DATABASE_URL, else an embedded PostgreSQL (development
-    //    only; loadConfig refuses a missing DATABASE_URL in production).
-    const store = await openStore(config, logger, opened);
-
-    // 4. The bus that carries events between instances.
-    const bus = createBus(config, store, logger);
-    opened.push({ name: 'bus', close: () => bus.close() });
-
-    // 5. The fan-out registry of this instance's subscribers.
-    const fanout = new FanoutRegistry({
-      logger,
-      queueCapacity: config.subscriberQueueCapacity,
-    });
-    opened.push({ name: 'fanout', close: () => fanout.close() });
-
-    // 6. Attach the bus: from now on every event reaches the fan-out.
-    await bus.start((event) => {
-      fanout.dispatch(event);
-    });
-
-    // 7. The outbox relay republishes events whose publish failed.
-    const relay = new OutboxRelay({
-      store,
-      publish: (event) => bus.publish(event),
-      logger: logger.child({ module: 'outbox' }),
-    });
-    relay.start();
-    opened.push({ name: 'outbox relay', close: () => relay.stop() });
-
-    // 8. HTTP and WebSocket.
-    const server = createServer({ config, logger, store, bus, fanout });
-    opened.push({ name: 'server', close: () => server.stop() });
-    await server.start();
-
-    handleShutdownSignals(config, logger, opened);
-    logger.info(
-      {
-        port: server.port,
-        bus: bus.kind,
-        instanceId: config.instanceId,
-        topic: undefined,
-        subscriptionName: undefined,
-      },
-      'template-feed started',
-    );
+    await startup;
   } catch (err) {
     logger.fatal({ err }, 'start-up failed');
-    await closeAll(opened, logger);
+    await closeInOrder([...opened].reverse(), {
+      timeoutMillis: config.drainTimeoutSeconds * 1_000,
+      logger,
+    });
     exitWithOneLine(
       err instanceof DatabaseUnreachableError
         ? err.message
@@ -106,10 +64,63 @@ async function main(): Promise<void> {
   }
 }
 
+/** Steps 3 to 9 of start-up; pushes what it opens onto `opened`. */
+async function startUp(
+  config: Config,
+  logger: Logger,
+  opened: Closable[],
+): Promise<void> {
+  // 3. The store: DATABASE_URL, else an embedded PostgreSQL (development
+  //    only; loadConfig refuses a missing DATABASE_URL in production).
+  const store = await openStore(config, logger, opened);
+
+  // 4. The bus that carries events between instances.
+  const bus = createBus(config, store, logger);
+  opened.push({ name: 'bus', close: () => bus.close() });
+
+  // 5. The fan-out registry of this instance's subscribers.
+  const fanout = new FanoutRegistry({
+    logger,
+    queueCapacity: config.subscriberQueueCapacity,
+  });
+  opened.push({ name: 'fanout', close: () => fanout.close() });
+
+  // 6. Attach the bus: from now on every event reaches the fan-out.
+  await bus.start((event) => {
+    fanout.dispatch(event);
+  });
+
+  // 7. The outbox relay republishes events whose publish failed.
+  const relay = new OutboxRelay({
+    store,
+    publish: (event) => bus.publish(event),
+    logger: logger.child({ module: 'outbox' }),
+  });
+  relay.start();
+  opened.push({ name: 'outbox relay', close: () => relay.stop() });
+
+  // 8. HTTP and WebSocket.
+  const server = createServer({ config, logger, store, bus, fanout });
+  opened.push({ name: 'server', close: () => server.stop() });
+  await server.start();
+
+  // 9. Say so, with what an operator needs to find this instance's parts.
+  logger.info(
+    {
+      port: server.port,
+      bus: bus.kind,
+      instanceId: config.instanceId,
+      topic: undefined,
+      subscriptionName: undefined,
+    },
+    'template-feed started',
+  );
+}
+
 async function openStore(
   config: Config,
   logger: Logger,
-  opened: Opened[],
+  opened: Closable[],
 ): Promise<PostgresStore> {
   const url = config.database.url;
   if (url === undefined) {
@@ -158,7 +169,8 @@ function createBus(
 function handleShutdownSignals(
   config: Config,
   logger: Logger,
-  opened: Opened[],
+  opened: readonly Closable[],
+  startup: Promise<void>,
 ): void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -167,16 +179,8 @@ function handleShutdownSignals(
       process.exit(ExitCode.INTERRUPTED);
     }
     shuttingDown = true;
-    const drainTimeoutMillis = config.drainTimeoutSeconds * 1_000;
-    logger.info({ signal, drainTimeoutMillis }, 'shutting down');
-
-    const deadline = setTimeout(() => {
-      logger.error(
-        { drainTimeoutMillis },
-        'shutdown did not finish within DRAIN_TIMEOUT_SECONDS, exiting',
-      );
-      process.exit(ExitCode.SHUTDOWN_FAILED);
-    }, drainTimeoutMillis);
+    const timeoutMillis = config.drainTimeoutSeconds * 1_000;
+    logger.info({ signal, drainTimeoutMillis: timeoutMillis }, 'shutting down');
 
     // Closing in reverse order of opening is the documented shutdown order:
     //   1-3. the server: readiness 503, new WebSockets refused, open ones
@@ -187,38 +191,30 @@ function handleShutdownSignals(
     //      subscription, within its own time limit);
     //   7. the store's pool closes;
     //   8. the embedded PostgreSQL stops, if this process started it.
-    closeAll(opened, logger).then(
-      (failures) => {
-        clearTimeout(deadline);
-        if (failures > 0) {
-          logger.error({ failures }, 'shutdown finished with errors');
-          process.exit(ExitCode.SHUTDOWN_FAILED);
+    // A signal during start-up waits for it to end (every step has its own
+    // time limit); if start-up fails instead, main() closes and exits.
+    void startup.then(
+      async () => {
+        const outcome = await closeInOrder([...opened].reverse(), {
+          timeoutMillis,
+          logger,
+        });
+        switch (outcome) {
+          case 'clean':
+            logger.info('template-feed stopped');
+            process.exit(0);
+            break;
+          case 'failed':
+          case 'timed-out':
+            logger.error({ outcome }, 'template-feed stopped uncleanly');
+            process.exit(ExitCode.SHUTDOWN_FAILED);
         }
-        logger.info('template-feed stopped');
-        process.exit(0);
       },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(ExitCode.SHUTDOWN_FAILED);
-      },
+      () => undefined,
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** Closes everything in `opened`, newest first; returns how many failed. */
-async function closeAll(opened: Opened[], logger: Logger): Promise<number> {
-  let failures = 0;
-  for (const component of opened.splice(0).reverse()) {
-    try {
-      await component.close();
-    } catch (err) {
-      failures += 1;
-      logger.error({ err, component: component.name }, 'closing failed');
-    }
-  }
-  return failures;
 }
 
 /** Errors nobody caught are logged and end the process; never silent. */

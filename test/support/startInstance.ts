@@ -72,6 +72,8 @@ export interface RunningInstance {
   }): Promise<InstanceExit>;
   /** SIGKILL: a crash, as a pod killed without warning. */
   kill(): Promise<InstanceExit>;
+  /** Sends `signal` and returns at once (say, a second SIGTERM). */
+  sendSignal(signal: NodeJS.Signals): void;
 }
 
 /** What a process that was expected to exit on its own left behind. */
@@ -167,6 +169,9 @@ export async function startInstance(
     waitForLog,
     stop,
     kill: () => stop({ signal: 'SIGKILL' }),
+    sendSignal: (signal) => {
+      child.kill(signal);
+    },
   };
   running.add(instance);
 

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+
+/** One thing to close at shutdown, named for the logs. */
+export interface Closable {
+  readonly name: string;
+  close(): Promise<void> | void;
+}
+
+/** How a shutdown ended. */
+export type ShutdownOutcome =
+  /** Everything closed. */
+  | 'clean'
+  /** Everything was tried, and at least one close threw. */
+  | 'failed'
+  /** The time budget ran out; whatever was still closing was left. */
+  | 'timed-out';
+
+export interface CloseInOrderOptions {
+  /** The whole budget, for all components together. */
+  readonly timeoutMillis: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Closes `components` one at a time, in the order given, within one time
+ * budget. A component that throws is logged and the next one still closes;
+ * one that hangs past the budget is named in the error log, and the rest
+ * are abandoned (the process is about to exit anyway).
+ */
+export async function closeInOrder(
+  components: readonly Closable[],
+  options: CloseInOrderOptions,
+): Promise<ShutdownOutcome> {
+  const { timeoutMillis, logger } = options;
+  let current: string | undefined;
+  let failures = 0;
+
+  const work = (async () => {
+    for (const component of components) {
+      current = component.name;
+      try {
+        await component.close();
+      } catch (err) {
+        failures += 1;
+        logger.error({ err, component: component.name }, 'closing failed');
+      }
+    }
+    current = undefined;
+    return failures === 0 ? ('clean' as const) : ('failed' as const);
+  })();
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), timeoutMillis);
+  });
+  const outcome = await Promise.race([work, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timed-out') {
+    logger.error(
+      { timeoutMillis, component: current },
+      'shutdown did not finish in time',
+    );
+  }
+  return outcome;
+}
