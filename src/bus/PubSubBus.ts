@@ -94,6 +94,8 @@ export class PubSubBus implements EventBus {
   private generation = 0;
   private subscriptionCreated = false;
   private attaching: Promise<void> | undefined;
+  /** Why the stream opened by the attach in progress ended, if it did. */
+  private streamFailure: Error | undefined;
   private probing = false;
   private reconnectAttempt = 0;
   private detachedAtMillis = 0;
@@ -225,13 +227,18 @@ export class PubSubBus implements EventBus {
     this.throwIfClosing();
 
     // 3. Open the streaming pull.
+    this.streamFailure = undefined;
     this.openStream();
 
     // 4. gRPC gives no "stream connected" signal; a metadata call that
     //    succeeds after opening shows the service is reachable and the
-    //    subscription is there and on our topic.
+    //    subscription is there and on our topic. The stream must still be
+    //    open after it.
     await this.checkSubscription();
     this.throwIfClosing();
+    if (this.subscription === undefined) {
+      throw this.streamFailure ?? new Error('streaming pull ended at once');
+    }
     this.phase = 'attached';
   }
 
@@ -246,12 +253,10 @@ export class PubSubBus implements EventBus {
     // An 'error' without a listener would crash the process, so this one
     // stays attached even after the stream is retired.
     subscription.on('error', (err: Error) => {
-      if (isCurrent()) this.detach(err, 'streaming pull failed');
+      if (isCurrent()) this.onStreamFailure(err, 'streaming pull failed');
     });
     subscription.on('close', () => {
-      if (isCurrent()) {
-        this.detach(undefined, 'streaming pull closed');
-      }
+      if (isCurrent()) this.onStreamFailure(undefined, 'streaming pull closed');
     });
     subscription.on('debug', (message: DebugMessage) => {
       if (isCurrent()) this.onStreamDebug(message);
@@ -262,6 +267,22 @@ export class PubSubBus implements EventBus {
       this.messages?.handle(message);
     });
     this.subscription = subscription;
+  }
+
+  /**
+   * The client gave up on the stream (a non-retryable status such as
+   * NOT_FOUND, or it closed). Attached, that starts the reconnect loop; while
+   * attaching, the attempt in progress must fail rather than report success
+   * over a dead stream.
+   */
+  private onStreamFailure(err: unknown, reason: string): void {
+    if (this.phase === 'attached' || this.phase === 'suspect') {
+      this.detach(err, reason);
+      return;
+    }
+    this.streamFailure =
+      err instanceof Error ? err : new Error(reason, { cause: err });
+    void this.retireStream();
   }
 
   /**
