@@ -6,6 +6,7 @@
 import type { EventBus } from './bus/EventBus.js';
 import { MemoryBus } from './bus/MemoryBus.js';
 import { PostgresBus } from './bus/PostgresBus.js';
+import { PubSubBus } from './bus/PubSubBus.js';
 import { ConfigError } from './config/ConfigError.js';
 import { loadConfig, type Config } from './config/config.js';
 import { FanoutRegistry } from './fanout/FanoutRegistry.js';
@@ -110,8 +111,9 @@ async function startUp(
       port: server.port,
       bus: bus.kind,
       instanceId: config.instanceId,
-      topic: undefined,
-      subscriptionName: undefined,
+      topic: bus instanceof PubSubBus ? config.pubsub.topic : undefined,
+      subscriptionName:
+        bus instanceof PubSubBus ? bus.subscriptionName : undefined,
     },
     'template-feed started',
   );
@@ -146,10 +148,7 @@ function createBus(
 ): EventBus {
   switch (config.bus) {
     case 'pubsub':
-      // TODO(bus): new PubSubBus({ config, logger }) once it is committed.
-      throw new Error(
-        'BUS=pubsub is not available yet; use memory or postgres',
-      );
+      return new PubSubBus({ config, logger });
     case 'postgres':
       return new PostgresBus({
         connectionString: store.connectionString,

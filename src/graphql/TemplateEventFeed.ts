@@ -5,8 +5,8 @@ export interface FeedSubscriber {
   readonly userId: string;
   readonly organizationId: string | null;
   readonly locationId: string | null;
-  /** The WebSocket connection, for logs and per-connection limits. */
-  readonly connectionId: string;
+  /** The WebSocket connection it came over, for logs. */
+  readonly connectionId?: string;
 }
 
 /**

@@ -1,6 +1,4 @@
 import { validateAddTemplateInput } from '../domain/addTemplateInput.js';
-import { DomainError } from '../domain/DomainError.js';
-import { ErrorCode } from '../domain/errorCodes.js';
 import type {
   Location,
   Organization,
@@ -71,20 +69,18 @@ const addTemplate: Resolver<unknown, AddTemplateArgs, TemplateParent> = async (
 };
 
 const templateAdded = {
-  subscribe: ((_root, _args, { viewer, fanout, connectionId }) => {
-    if (connectionId === undefined) {
-      throw new DomainError(
-        ErrorCode.BAD_USER_INPUT,
-        'subscriptions run over WebSocket (graphql-transport-ws) at /graphql',
-      );
-    }
-    return fanout.subscribe({
+  // Runs only over WebSocket: the server refuses subscriptions over HTTP.
+  subscribe: ((_root, _args, { viewer, fanout, connectionId }) =>
+    fanout.subscribe({
       userId: viewer.id,
       organizationId: viewer.organizationId,
       locationId: viewer.locationId,
       connectionId,
-    });
-  }) satisfies Resolver<unknown, NoArgs, AsyncIterableIterator<TemplateEvent>>,
+    })) satisfies Resolver<
+    unknown,
+    NoArgs,
+    AsyncIterableIterator<TemplateEvent>
+  >,
   resolve: ((event) => fromEvent(event)) satisfies Resolver<
     TemplateEvent,
     NoArgs,

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.js';
 import { ErrorCode } from '../domain/errorCodes.js';
+import type { TemplateEvent } from '../domain/types.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createSchema } from '../graphql/createSchema.js';
 import { createErrorFormatter } from '../graphql/formatError.js';
@@ -22,6 +23,7 @@ import { createAuthenticator } from './createAuthenticator.js';
 import { createGraphQLWebSocketServer } from './createGraphQLWebSocketServer.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { handleRequestErrors } from './handleRequestErrors.js';
+import { rejectSubscriptionsOverHttp } from './rejectSubscriptionsOverHttp.js';
 import { defaultServerMetrics, type ServerMetrics } from './ServerMetrics.js';
 import { acceptsTraffic, type ServerPhase } from './ServerPhase.js';
 
@@ -93,8 +95,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     store,
     now: options.now,
   });
-  const publishEvent = (event: Parameters<EventBus['publish']>[0]) =>
-    bus.publish(event);
+  const publishEvent = (event: TemplateEvent) => bus.publish(event);
   const contextFor = (
     viewer: GraphQLContext['viewer'],
     logger: Logger,
@@ -155,6 +156,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     stopOnTerminationSignals: false,
     logger: options.logger.child({ module: 'apollo' }),
     plugins: [
+      rejectSubscriptionsOverHttp,
       ApolloServerPluginDrainHttpServer({
         httpServer,
         stopGracePeriodMillis: httpGraceMillis,

@@ -235,6 +235,20 @@ describe('bad input', () => {
       );
     });
 
+    it('answers a subscription sent over HTTP with 400, pointing at the WebSocket', async () => {
+      const response = await rejected({
+        query: 'subscription { templateAdded { id } }',
+        token: tokens.zolo,
+      });
+      expect(response.status).toBe(400);
+      expect(onlyError(response)).toEqual({
+        message:
+          'subscriptions run over WebSocket (graphql-transport-ws) at /graphql',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(instance.logs.withMessage('graphql operation failed')).toEqual([]);
+    });
+
     it('answers a body that is not JSON with 400 BAD_USER_INPUT', async () => {
       const response = await rejected({
         rawBody: '{"query": "{ me { id } }"',
