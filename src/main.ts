@@ -16,6 +16,7 @@ import { createServer } from './server/createServer.js';
 import { OutboxRelay } from './server/OutboxRelay.js';
 import { DatabaseUnreachableError } from './store/DatabaseUnreachableError.js';
 import { PostgresStore } from './store/PostgresStore.js';
+import { startEmbeddedPostgres } from './store/startEmbeddedPostgres.js';
 
 /** Exit codes: 0 clean shutdown; these otherwise. */
 const ExitCode = {
@@ -124,13 +125,15 @@ async function openStore(
   logger: Logger,
   opened: Closable[],
 ): Promise<PostgresStore> {
-  const url = config.database.url;
+  let url = config.database.url;
   if (url === undefined) {
-    // TODO(store): start src/store/startEmbeddedPostgres.ts here when it is
-    // committed, pushing its stop() onto `opened` before the store.
-    throw new Error(
-      'DATABASE_URL is unset and the embedded PostgreSQL is not available yet',
-    );
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.database.embeddedDataDir,
+      logger: logger.child({ module: 'embedded-postgres' }),
+    });
+    // stop() does nothing unless this process started the server.
+    opened.push({ name: 'embedded postgres', close: () => embedded.stop() });
+    url = embedded.url;
   }
   const store = await PostgresStore.connect({
     url,

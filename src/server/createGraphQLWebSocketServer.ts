@@ -88,6 +88,9 @@ export function createGraphQLWebSocketServer(
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => formatError(error.toJSON(), error));
 
+  // XXX: graphql-ws's ws adapter reports socket-level errors with
+  // console.error, outside our logger. Routing them through pino would mean
+  // keeping a copy of the adapter (graphql-ws/use/ws, about 100 lines).
   const disposable = useServer<ConnectionParams, Partial<Connection>>(
     {
       schema,
