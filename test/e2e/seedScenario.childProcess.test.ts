@@ -117,3 +117,32 @@ describe('the seed scenario through the Pub/Sub emulator', () => {
     expect(await instance.stop()).toEqual({ code: 0, signal: null });
   });
 });
+
+describe('the seed scenario through PostgreSQL LISTEN/NOTIFY', () => {
+  let database: TestDatabase;
+  let instance: RunningInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('tf_e2e');
+    instance = await startInstance({
+      env: {
+        DATABASE_URL: database.url,
+        BUS: 'postgres',
+        INSTANCE_ID: 'seed-postgres',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await stopAllInstances();
+    await database.drop();
+  });
+
+  it('delivers each template to exactly the users the share rule names', async () => {
+    await runSeedScenario(instance);
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    expect(await instance.stop()).toEqual({ code: 0, signal: null });
+  });
+});
