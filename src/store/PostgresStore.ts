@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
-
 import type pg from 'pg';
 
 import type { AddTemplateInput } from '../domain/addTemplateInput.js';
-import { DomainError } from '../domain/DomainError.js';
-import { ErrorCode } from '../domain/errorCodes.js';
-import {
-  decodeTemplateEvent,
-  encodeTemplateEvent,
-} from '../domain/templateEventCodec.js';
+import { decodeTemplateEvent } from '../domain/templateEventCodec.js';
 import type {
   Location,
   Organization,
@@ -17,8 +10,7 @@ import type {
   User,
 } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
-import { AdvisoryLockKey } from './advisoryLockKeys.js';
-import { checkShareLocations } from './checkShareLocations.js';
+import { checkOutClient } from './checkOutClient.js';
 import { connectPool } from './connectPool.js';
 import { isUuid } from './isUuid.js';
 import { migrateDatabase } from './migrateDatabase.js';
@@ -36,6 +28,7 @@ import {
 } from './templateRows.js';
 import { VISIBLE_TEMPLATE_SQL, VISIBLE_TEMPLATES_SQL } from './templateSql.js';
 import { withTransaction } from './withTransaction.js';
+import { writeTemplate } from './writeTemplate.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// connection string: DATABASE_URL, or the embedded one's. */
@@ -146,73 +139,9 @@ export class PostgresStore implements Store {
     authorId: string,
     input: AddTemplateInput,
   ): Promise<TemplateEvent> {
-    const event = await withTransaction(this.pool, this.logger, async (db) => {
-      // 1. The author, as they are now: the event carries this snapshot.
-      const authors = await db.query<UserRow>(
-        'SELECT id, name, organization_id, location_id FROM users WHERE id = $1',
-        [authorId],
-      );
-      if (authors.rows[0] === undefined) {
-        throw new DomainError(ErrorCode.UNAUTHENTICATED, 'unknown author');
-      }
-      const author = toUser(authors.rows[0]);
-
-      // 2. The locations: all must exist and be within the author's reach.
-      const found = await db.query<LocationRow>(
-        'SELECT id, name, organization_id FROM locations WHERE id = ANY($1)',
-        [input.shareLocationIds],
-      );
-      const { locations, shareOrganizationIds } = checkShareLocations(
-        author,
-        input.shareLocationIds,
-        found.rows.map(toLocation),
-      );
-
-      // 3. The template and its share rows, in the author's order.
-      const createdAt = this.clock();
-      const template: Template = {
-        id: randomUUID(),
-        name: input.name,
-        shareLocationIds: locations.map((location) => location.id),
-        createdById: author.id,
-        createdAt,
-      };
-      await db.query(
-        `INSERT INTO templates (id, name, created_by, created_at)
-         VALUES ($1, $2, $3, $4)`,
-        [template.id, template.name, author.id, createdAt],
-      );
-      await db.query(
-        `INSERT INTO template_share_locations
-           (template_id, position, location_id, organization_id)
-         SELECT $1, s.position, s.location_id, s.organization_id
-         FROM unnest($2::text[], $3::text[])
-           WITH ORDINALITY AS s (location_id, organization_id, position)`,
-        [
-          template.id,
-          locations.map((location) => location.id),
-          locations.map((location) => location.organizationId),
-        ],
-      );
-
-      // 4. The event, last, under the lock that keeps sequence order equal
-      // to commit order (released by COMMIT).
-      const written: TemplateEvent = {
-        id: randomUUID(),
-        template,
-        author,
-        shareOrganizationIds,
-      };
-      await db.query(
-        `SELECT pg_advisory_xact_lock(${AdvisoryLockKey.EVENT_SEQUENCE})`,
-      );
-      await db.query(
-        `INSERT INTO template_events (id, payload, created_at)
-         VALUES ($1, $2::jsonb, $3)`,
-        [written.id, encodeTemplateEvent(written), createdAt],
-      );
-      return written;
-    });
+    const event = await withTransaction(this.pool, this.logger, (db) =>
+      writeTemplate(db, authorId, input, this.clock()),
+    );
     this.logger.debug(
       { templateId: event.template.id, eventId: event.id },
       'template stored',
@@ -326,7 +255,7 @@ export class PostgresStore implements Store {
 
   /** One round trip on a connection of its own (a busy pool waits). */
   private async selectOne(): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOutClient(this.pool, this.logger);
     let broken: Error | undefined;
     try {
       // query_timeout is per query in node-postgres, though its types omit it.
@@ -340,7 +269,7 @@ export class PostgresStore implements Store {
       broken = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 }

@@ -1,23 +1,19 @@
 import type pg from 'pg';
 
 import type { Logger } from '../logging/createLogger.js';
+import { checkOutClient } from './checkOutClient.js';
 
 /**
  * Runs `work` inside BEGIN ... COMMIT on one pooled connection, rolling back
- * when it throws. A connection that failed is destroyed instead of going back
- * to the pool.
+ * when it throws. A connection whose rollback failed is destroyed instead of
+ * going back to the pool.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
   logger: Logger,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  // The pool listens for errors only on idle connections; one that fails
-  // while checked out would emit 'error' with no listener and crash us.
-  const onError = (err: Error): void =>
-    logger.warn({ err }, 'database connection failed during a transaction');
-  client.on('error', onError);
+  const { client, release } = await checkOutClient(pool, logger);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -33,7 +29,6 @@ export async function withTransaction<T>(
     });
     throw err;
   } finally {
-    client.off('error', onError);
-    client.release(broken);
+    release(broken);
   }
 }

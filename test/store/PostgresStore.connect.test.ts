@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
+import { checkOutClient } from '../../src/store/checkOutClient.js';
 import { DatabaseUnreachableError } from '../../src/store/DatabaseUnreachableError.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
 import { freePort } from '../support/pubsubEmulator.js';
@@ -101,6 +102,36 @@ describe('PostgresStore connection failures', () => {
       expect(await store.getUser('zewi')).not.toBeNull();
     } finally {
       await store.close();
+    }
+  });
+
+  it('logs a connection dropped while checked out, instead of crashing', async () => {
+    const { logger, lines } = createTestLogger('warn');
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const { client, release } = await checkOutClient(pool, logger);
+      const { rows } = await client.query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid',
+      );
+
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      await admin.end();
+      while (
+        !lines.some(
+          (line) => line.message === 'database connection failed while in use',
+        )
+      ) {
+        await sleep(20);
+      }
+      release(new Error('terminated by the test'));
+
+      // The pool replaces the destroyed connection.
+      const again = await pool.query<{ one: number }>('SELECT 1 AS one');
+      expect(again.rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
     }
   });
 });
