@@ -1,11 +1,9 @@
 /**
- * How much routing one template event to this instance's subscribers costs,
- * our indexed registry against the approaches that run every subscriber's
- * filter for every event. `npm run bench`; results go in docs/benchmarks.md.
+ * What routing one template event to this instance's subscribers costs: our
+ * indexed registry against approaches that run every subscriber's filter for
+ * every event. `npm run bench`; results go in docs/benchmarks.md.
  */
-import os from 'node:os';
-
-import { Bench } from 'tinybench';
+import { Bench, type Task } from 'tinybench';
 
 import type { TemplateEvent } from '../src/domain/types.js';
 import {
@@ -15,6 +13,15 @@ import {
   type Approach,
 } from './approaches.js';
 import { buildPopulation, type Population } from './population.js';
+import {
+  expectedDeliveries,
+  format,
+  loadAverage,
+  machine,
+  markdownTable,
+  type Row,
+} from './report.js';
+import { indexedRouter, loopRouter, type Router } from './routers.js';
 
 const SUBSCRIBER_COUNTS = [1_000, 10_000, 50_000];
 const SUBSCRIBERS_PER_ORGANIZATION = 100;
@@ -24,7 +31,7 @@ const EVENTS = 512;
 /** Lets every consumer take what was handed to it. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** How one approach is measured. */
+/** How one end-to-end approach is measured. */
 interface Plan {
   readonly create: (
     subscribers: Population['subscribers'],
@@ -52,7 +59,7 @@ const PLANS: readonly Plan[] = [
     warmupIterations: 5,
     checkedEvents: 16,
   },
-  // Seconds per event at 50,000 subscribers: a few samples must do.
+  // Around a second per event at 50,000 subscribers: a few samples must do.
   {
     create: withFilterOverPubSub,
     timeMillis: 300,
@@ -62,24 +69,39 @@ const PLANS: readonly Plan[] = [
   },
 ];
 
-interface Row {
-  readonly subscribers: number;
-  readonly approach: string;
-  /** From the mean: what a pod sustains, pauses and all. */
-  readonly eventsPerSecond: number;
-  readonly meanNanosPerEvent: number;
-  /** The median: steadier than the mean on a busy machine. */
-  readonly medianNanosPerEvent: number;
-  readonly relativeMarginPercent: number;
-  readonly samples: number;
+const ROUTERS: readonly ((subscribers: Population['subscribers']) => Router)[] =
+  [indexedRouter, loopRouter];
+
+function check(name: string, delivered: number, expected: number): void {
+  if (delivered !== expected) {
+    throw new Error(
+      `${name} delivered ${delivered}, the share rule says ${expected}`,
+    );
+  }
+}
+
+function rowOf(task: Task | undefined, subscribers: number): Row {
+  const result = task?.result;
+  if (task === undefined || result === undefined || !('latency' in result)) {
+    throw new Error(`${task?.name ?? 'a task'}: benchmark did not complete`);
+  }
+  return {
+    subscribers,
+    approach: task.name,
+    eventsPerSecond: 1_000 / result.latency.mean,
+    meanNanosPerEvent: result.latency.mean * 1_000_000,
+    medianNanosPerEvent: result.latency.p50 * 1_000_000,
+    relativeMarginPercent: result.latency.rme,
+    samples: result.latency.samplesCount,
+  };
 }
 
 /**
- * Times `approach`: each iteration publishes one event and waits until the
- * consumers have taken what was handed to them (one turn of the event loop,
- * which every approach pays alike). That is the cost a pod pays per event.
+ * End to end: each iteration publishes one event and waits until every
+ * consumer has taken what was handed to it (one turn of the event loop,
+ * which every approach pays alike). That is what a pod pays per event.
  */
-async function measure(
+async function measureEndToEnd(
   approach: Approach,
   population: Population,
   plan: Plan,
@@ -88,18 +110,16 @@ async function measure(
   // says, or its speed means nothing. One event at a time, so the naive
   // approaches never hold many events for every subscriber at once.
   const checked = population.events.slice(0, plan.checkedEvents);
-  const expected = expectedDeliveries(population.subscribers, checked);
   const before = approach.deliveredCount();
   for (const event of checked) {
     approach.publish(event);
     await settle();
   }
-  const delivered = approach.deliveredCount() - before;
-  if (delivered !== expected) {
-    throw new Error(
-      `${approach.name} delivered ${delivered}, the share rule says ${expected}`,
-    );
-  }
+  check(
+    approach.name,
+    approach.deliveredCount() - before,
+    expectedDeliveries(population.subscribers, checked),
+  );
 
   let cursor = 0;
   const bench = new Bench({
@@ -114,71 +134,43 @@ async function measure(
     await settle();
   });
   const [task] = await bench.run();
-  const result = task?.result;
-  if (result === undefined || !('latency' in result)) {
-    throw new Error(`${approach.name}: benchmark did not complete`);
-  }
-  return {
-    subscribers: population.subscribers.length,
-    approach: approach.name,
-    eventsPerSecond: 1_000 / result.latency.mean,
-    meanNanosPerEvent: result.latency.mean * 1_000_000,
-    medianNanosPerEvent: result.latency.p50 * 1_000_000,
-    relativeMarginPercent: result.latency.rme,
-    samples: result.latency.samplesCount,
-  };
+  return rowOf(task, population.subscribers.length);
 }
 
-/** Deliveries the share rule asks for, computed the plainest way. */
-function expectedDeliveries(
-  subscribers: Population['subscribers'],
-  events: Population['events'],
-): number {
-  let total = 0;
-  for (const event of events) {
-    const shared = new Set(event.template.shareLocationIds);
-    const orgs = new Set(event.shareOrganizationIds);
-    for (const s of subscribers) {
-      if (s.id === event.template.createdById) continue;
-      const byLocation = s.locationId !== null && shared.has(s.locationId);
-      const byOrg = s.organizationId !== null && orgs.has(s.organizationId);
-      if (byLocation || byOrg) total += 1;
-    }
-  }
-  return total;
-}
-
-function audiencePerEvent(population: Population): number {
-  return (
-    expectedDeliveries(population.subscribers, population.events) /
-    population.events.length
+/** Routing alone, synchronously, with nobody reading the queues. */
+function measureRouting(router: Router, population: Population): Row {
+  const delivered = population.events.reduce(
+    (total, event) => total + router.route(event),
+    0,
   );
-}
+  check(
+    router.name,
+    delivered,
+    expectedDeliveries(population.subscribers, population.events),
+  );
 
-const format = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', {
-    maximumFractionDigits: digits,
-    minimumFractionDigits: digits,
+  let cursor = 0;
+  const bench = new Bench({
+    time: 1_000,
+    iterations: 100,
+    warmupTime: 100,
   });
-
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((load) => format(load, 2))
-    .join(' ');
+  bench.add(router.name, () => {
+    router.route(population.events[cursor] as TemplateEvent);
+    cursor = (cursor + 1) % population.events.length;
+  });
+  const [task] = bench.runSync();
+  return rowOf(task, population.subscribers.length);
+}
 
 async function main(): Promise<void> {
   const startedMillis = Date.now();
-  const cpus = os.cpus();
-  console.log(
-    `# ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ` +
-      `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
-      `${os.type()} ${os.release()}`,
-  );
+  console.log(`# ${machine()}`);
   // Other work on the machine skews every number; say how busy it was.
   console.log(`# load average at start: ${loadAverage()}`);
 
-  const rows: Row[] = [];
+  const routing: Row[] = [];
+  const endToEnd: Row[] = [];
   for (const subscribers of SUBSCRIBER_COUNTS) {
     const population = buildPopulation({
       subscribers,
@@ -186,18 +178,27 @@ async function main(): Promise<void> {
       locationsPerOrganization: LOCATIONS_PER_ORGANIZATION,
       events: EVENTS,
     });
+    const entitled =
+      expectedDeliveries(population.subscribers, population.events) /
+      population.events.length;
     console.log(
       `# ${format(subscribers)} subscribers, ` +
         `${format(population.organizations)} organisations, ` +
         `${format(population.locations)} locations, ` +
-        `${format(audiencePerEvent(population), 1)} entitled per event`,
+        `${format(entitled, 1)} entitled per event`,
     );
+
+    for (const create of ROUTERS) {
+      const router = create(population.subscribers);
+      routing.push(measureRouting(router, population));
+      router.close();
+    }
 
     for (const plan of PLANS) {
       const taskStartedMillis = Date.now();
       const approach = await plan.create(population.subscribers);
       await settle();
-      rows.push(await measure(approach, population, plan));
+      endToEnd.push(await measureEndToEnd(approach, population, plan));
       await approach.close();
       await settle();
       console.log(
@@ -208,19 +209,11 @@ async function main(): Promise<void> {
   }
 
   console.log('');
+  console.log(markdownTable('Routing only (no consumer reading)', routing));
+  console.log('');
   console.log(
-    '| subscribers | approach | events/s | ns per event, mean | ' +
-      'ns per event, median | ± % (mean) | samples |',
+    markdownTable('End to end (consumers take every event)', endToEnd),
   );
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const row of rows) {
-    console.log(
-      `| ${format(row.subscribers)} | ${row.approach} | ` +
-        `${format(row.eventsPerSecond)} | ${format(row.meanNanosPerEvent)} | ` +
-        `${format(row.medianNanosPerEvent)} | ` +
-        `${format(row.relativeMarginPercent, 1)} | ${row.samples} |`,
-    );
-  }
   console.log(
     `\n# finished in ${format((Date.now() - startedMillis) / 1_000, 1)} s; ` +
       `load average at end: ${loadAverage()}`,
