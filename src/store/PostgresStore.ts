@@ -190,7 +190,7 @@ export class PostgresStore implements Store {
        WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
       [sequence, limit],
     );
-    return rows.map(toStoredEvent);
+    return this.decodeRows(rows);
   }
 
   async latestEventSequence(): Promise<number> {
@@ -219,7 +219,27 @@ export class PostgresStore implements Store {
        ORDER BY sequence LIMIT $2`,
       [writtenBefore, limit],
     );
-    return rows.map(toStoredEvent);
+    return this.decodeRows(rows);
+  }
+
+  /**
+   * Decodes a page of event rows, skipping (and logging) any row whose
+   * payload no longer decodes, so one bad row cannot stall every catch-up
+   * and relay pass behind it.
+   */
+  private decodeRows(rows: readonly EventRow[]): StoredEvent[] {
+    const events: StoredEvent[] = [];
+    for (const row of rows) {
+      try {
+        events.push(toStoredEvent(row));
+      } catch (err) {
+        this.logger.error(
+          { err, sequence: Number(row.sequence) },
+          'stored event does not decode; skipped',
+        );
+      }
+    }
+    return events;
   }
 
   async ping(): Promise<void> {

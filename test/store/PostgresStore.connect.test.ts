@@ -8,6 +8,7 @@ import { PostgresStore } from '../../src/store/PostgresStore.js';
 import { freePort } from '../support/pubsubEmulator.js';
 import {
   createTestDatabase,
+  databaseUrlNamed,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { rejectionOf } from './storeContract.js';
@@ -41,7 +42,7 @@ describe('PostgresStore.connect', () => {
     const { logger, lines } = createTestLogger('warn');
     const err = await rejectionOf(
       PostgresStore.connect({
-        url: 'postgres://postgres@127.0.0.1:5432/tf_no_such_database',
+        url: databaseUrlNamed('tf_no_such_database'),
         logger,
         startupTimeoutMillis: 60_000,
       }),

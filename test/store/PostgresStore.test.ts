@@ -193,6 +193,47 @@ describe('PostgresStore', () => {
     expect(rows[0]?.published_at).toBeInstanceOf(Date);
   });
 
+  it('skips and logs a stored event that no longer decodes, returning the rest', async () => {
+    const { logger, lines } = createTestLogger('warn');
+    const logged = await PostgresStore.connect({ url: database.url, logger });
+    try {
+      const first = await logged.addTemplate('zowi', {
+        name: 'first',
+        shareLocationIds: ['location-1'],
+      });
+      await admin.query(
+        `INSERT INTO template_events (id, payload)
+         VALUES (gen_random_uuid(), '{"v": 99}'::jsonb)`,
+      );
+      const last = await logged.addTemplate('zowi', {
+        name: 'last',
+        shareLocationIds: ['location-1'],
+      });
+
+      const listed = await logged.listEventsAfter(0, 10);
+      const unpublished = await logged.listUnpublishedEvents(
+        new Date(Date.now() + 60_000),
+        10,
+      );
+
+      expect(listed.map((stored) => stored.event.id)).toEqual([
+        first.id,
+        last.id,
+      ]);
+      expect(unpublished.map((stored) => stored.event.id)).toEqual([
+        first.id,
+        last.id,
+      ]);
+      expect(
+        lines.filter(
+          (line) => line.message === 'stored event does not decode; skipped',
+        ),
+      ).toHaveLength(2);
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('answers the visibility queries from indexes, never by scanning', async () => {
     const client = await admin.connect();
     try {

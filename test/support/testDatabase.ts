@@ -28,10 +28,8 @@ export async function createTestDatabase(
   } finally {
     await admin.end();
   }
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: databaseUrlNamed(name),
     name,
     drop: async () => {
       const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
@@ -43,4 +41,11 @@ export async function createTestDatabase(
       }
     },
   };
+}
+
+/** The URL of database `name` on the test server. */
+export function databaseUrlNamed(name: string): string {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
