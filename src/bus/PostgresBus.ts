@@ -5,7 +5,7 @@ import type { TemplateEvent } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
 import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
 import type { EventBus, EventHandler } from './EventBus.js';
-import type { EventSource, SequencedEvent } from './EventSource.js';
+import type { EventLogReader, SequencedEvent } from './EventLogReader.js';
 import { postgresEventsAfter } from './postgresEventsAfter.js';
 import { postgresReconnectDelayMillis } from './postgresReconnectDelayMillis.js';
 import { RecentEventIds } from './RecentEventIds.js';
@@ -14,7 +14,7 @@ export interface PostgresBusOptions {
   /** The store's database. The bus opens connections of its own to it. */
   readonly connectionString: string;
   /** Where payloads are read: a notification carries only the event id. */
-  readonly events: EventSource;
+  readonly events: EventLogReader;
   readonly logger: Logger;
   /** Default: counts nothing. */
   readonly metrics?: BusMetrics;
@@ -53,7 +53,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class PostgresBus implements EventBus {
   readonly kind = KIND;
 
-  private readonly events: EventSource;
+  private readonly events: EventLogReader;
   private readonly logger: Logger;
   private readonly metrics: BusMetrics;
   private readonly channel: string;

@@ -1,4 +1,4 @@
-import type { EventSource, SequencedEvent } from './EventSource.js';
+import type { EventLogReader, SequencedEvent } from './EventLogReader.js';
 
 /**
  * The events after `sequence`, oldest first, read a page at a time so a long
@@ -6,7 +6,7 @@ import type { EventSource, SequencedEvent } from './EventSource.js';
  * it stands when the last page is read.
  */
 export async function* postgresEventsAfter(
-  events: EventSource,
+  events: EventLogReader,
   sequence: number,
   pageSize = 200,
 ): AsyncGenerator<SequencedEvent> {

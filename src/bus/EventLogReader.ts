@@ -16,7 +16,7 @@ export interface SequencedEvent {
  * the store (DESIGN.md, layers); the store satisfies this structurally and
  * main.ts passes it in.
  */
-export interface EventSource {
+export interface EventLogReader {
   /** One event by id, or null when there is no such event. */
   getEvent(eventId: string): Promise<SequencedEvent | null>;
 
