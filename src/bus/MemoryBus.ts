@@ -45,7 +45,6 @@ export class MemoryBus implements EventBus {
     }
     this.handler = handler;
     this.logger.warn(
-      { bus: 'memory' },
       'memory bus: events will not cross instances; with more than one ' +
         'instance set BUS=pubsub (or BUS=postgres)',
     );
