@@ -1,0 +1,366 @@
+import type { BusKind } from '../config/config.js';
+import { ConfigError } from '../config/ConfigError.js';
+import { loadConfig } from '../config/config.js';
+import {
+  freePort,
+  hasPubsubEmulator,
+  startPubsubEmulator,
+  type RunningEmulator,
+} from '../devtools/pubsubEmulator.js';
+import type { Logger } from '../logging/createLogger.js';
+import { startEmbeddedPostgres } from '../store/startEmbeddedPostgres.js';
+import { ClusterInstance } from './ClusterInstance.js';
+import type { ClusterOutput } from './ClusterOutput.js';
+import {
+  DEFAULT_EMULATOR_PORT,
+  type ClusterOptions,
+} from './clusterOptions.js';
+import { isPortFree } from './isPortFree.js';
+
+/** How long instances may take to answer /readyz 200 (cold JIT, 2 cores). */
+const READY_TIMEOUT_MILLIS = 120_000;
+
+/** Added to the instances' own drain budget before they are SIGKILLed. */
+const STOP_SLACK_MILLIS = 10_000;
+
+/** Exit codes of `npm start`. */
+export const ClusterExitCode = {
+  /** Stopped by a signal; every instance shut down cleanly. */
+  STOPPED: 0,
+  /** Start-up failed, or an instance exited by itself or uncleanly. */
+  FAILED: 1,
+  /** A second signal: instances were killed. */
+  INTERRUPTED: 130,
+} as const;
+
+export interface LocalClusterOptions {
+  readonly options: ClusterOptions;
+  /** The environment the instances inherit. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The node arguments that run one instance: dist/main.js. */
+  readonly mainArgs: readonly string[];
+  readonly logger: Logger;
+  readonly output: ClusterOutput;
+}
+
+/**
+ * The processes behind `npm start`: one PostgreSQL, one Pub/Sub emulator and
+ * CLUSTER_INSTANCES instances. `run()` starts them, waits for `stop()` or an
+ * instance dying, stops them in order and resolves with the exit code.
+ */
+export class LocalCluster {
+  private readonly options: ClusterOptions;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly mainArgs: readonly string[];
+  private readonly logger: Logger;
+  private readonly output: ClusterOutput;
+
+  private readonly instances: ClusterInstance[] = [];
+  private emulator: RunningEmulator | undefined;
+  /** What start-up opened besides instances, closed in reverse order. */
+  private readonly opened: {
+    readonly name: string;
+    readonly close: () => Promise<void>;
+  }[] = [];
+  private stopping = false;
+  private exitCode: number = ClusterExitCode.STOPPED;
+  private wake!: () => void;
+  private readonly stopRequested = new Promise<void>((resolve) => {
+    this.wake = resolve;
+  });
+
+  constructor(options: LocalClusterOptions) {
+    this.options = options.options;
+    this.env = options.env;
+    this.mainArgs = options.mainArgs;
+    this.logger = options.logger;
+    this.output = options.output;
+  }
+
+  /** Starts everything, runs until stopped, stops everything. */
+  async run(): Promise<number> {
+    try {
+      await this.startUp();
+      if (!this.stopping) await this.stopRequested;
+    } catch (err) {
+      this.fail();
+      if (err instanceof ConfigError) {
+        this.output.writeLine('cluster', err.message, 'stderr');
+      } else {
+        this.logger.error({ err }, 'cluster start-up failed');
+      }
+    }
+    await this.shutDown();
+    return this.exitCode;
+  }
+
+  /** The first Ctrl-C: instances drain and delete their subscriptions. */
+  stop(signal: NodeJS.Signals): void {
+    this.logger.info({ signal }, 'stopping the cluster');
+    this.requestStop();
+  }
+
+  /** The second Ctrl-C: instances are killed; the rest still stops. */
+  kill(signal: NodeJS.Signals): void {
+    this.logger.warn({ signal }, 'second signal: killing the instances');
+    this.exitCode = ClusterExitCode.INTERRUPTED;
+    this.requestStop();
+    for (const instance of this.instances) instance.signal('SIGKILL');
+  }
+
+  /**
+   * Last resort as the process exits anyway: instances and the emulator run
+   * in process groups of their own and would outlive us.
+   */
+  killNow(): void {
+    for (const instance of this.instances) instance.signal('SIGKILL');
+    const pid = this.emulator?.process.pid;
+    if (pid !== undefined && this.emulator?.process.exitCode === null) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private async startUp(): Promise<void> {
+    // 1. Every instance's port must be free, or one instance would die.
+    await this.checkInstancePorts();
+
+    // 2. One database for every instance: DATABASE_URL, else the embedded
+    //    PostgreSQL under .data/, started here so it outlives the instances.
+    const databaseUrl = await this.database();
+    if (this.stopping) return;
+
+    // 3. The bus: the emulator from the Google Cloud SDK unless one is named,
+    //    or LISTEN/NOTIFY when there is no SDK.
+    const { bus, emulatorHost } = await this.bus();
+    if (this.stopping) return;
+
+    // 4. The instances, each with its own port, INSTANCE_ID and so its own
+    //    Pub/Sub subscription. Their configuration is checked here first so
+    //    a mistake is one line, not one per instance.
+    const envs = this.instanceIds().map((instanceId, index) => ({
+      ...this.env,
+      PORT: String(this.options.basePort + index),
+      INSTANCE_ID: instanceId,
+      BUS: bus,
+      DATABASE_URL: databaseUrl,
+      ...(emulatorHost === undefined
+        ? {}
+        : { PUBSUB_EMULATOR_HOST: emulatorHost }),
+      // The cluster formats every line itself (ClusterOutput).
+      LOG_FORMAT: 'json',
+    }));
+    if (envs[0] !== undefined) loadConfig(envs[0]);
+    for (const [index, env] of envs.entries()) {
+      this.spawnInstance(this.instanceIds()[index] ?? '', env);
+    }
+
+    // 5. Ready when every instance's /readyz says so. One that exits
+    //    instead has already asked for the stop.
+    await Promise.race([
+      Promise.all(
+        this.instances.map((instance) =>
+          instance.waitUntilReady(READY_TIMEOUT_MILLIS),
+        ),
+      ),
+      this.stopRequested,
+    ]);
+    if (this.stopping) return;
+    this.logger.info(
+      {
+        bus,
+        emulatorHost,
+        graphqlUrls: this.instances.map(
+          (instance) => `${instance.baseUrl}/graphql`,
+        ),
+        try: [
+          `npm run watch -- zolo ${wsUrl(this.instances.at(-1))}`,
+          'npm run -s token -- zowi',
+        ],
+      },
+      'cluster ready; Ctrl-C stops it',
+    );
+  }
+
+  private instanceIds(): string[] {
+    return Array.from(
+      { length: this.options.instances },
+      (_, index) => `instance-${index + 1}`,
+    );
+  }
+
+  private async checkInstancePorts(): Promise<void> {
+    for (const [index, instanceId] of this.instanceIds().entries()) {
+      const port = this.options.basePort + index;
+      if (!(await isPortFree(port))) {
+        throw new ConfigError(
+          'CLUSTER_BASE_PORT',
+          `is ${this.options.basePort}, but port ${port} (${instanceId}) is ` +
+            'in use: stop what listens there or choose another CLUSTER_BASE_PORT',
+        );
+      }
+    }
+  }
+
+  private async database(): Promise<string> {
+    const url = this.env.DATABASE_URL?.trim();
+    if (url !== undefined && url !== '') return url;
+    const embedded = await startEmbeddedPostgres({
+      dataDir: this.env.EMBEDDED_PG_DIR?.trim() || '.data/postgres',
+      logger: this.logger.child({ module: 'embedded-postgres' }),
+    });
+    this.opened.push({
+      name: 'embedded postgres',
+      close: () => embedded.stop(),
+    });
+    return embedded.url;
+  }
+
+  private async bus(): Promise<{
+    bus: BusKind;
+    emulatorHost: string | undefined;
+  }> {
+    const { bus } = this.options;
+    const named = this.env.PUBSUB_EMULATOR_HOST?.trim() || undefined;
+    if (bus !== 'pubsub' || named !== undefined) {
+      return { bus, emulatorHost: named };
+    }
+    if (this.env.GOOGLE_CLOUD_PROJECT?.trim()) {
+      this.logger.info(
+        { project: this.env.GOOGLE_CLOUD_PROJECT },
+        'using Google Cloud Pub/Sub (GOOGLE_CLOUD_PROJECT is set)',
+      );
+      return { bus, emulatorHost: undefined };
+    }
+    if (!hasPubsubEmulator()) {
+      this.logger.warn(
+        'no Pub/Sub emulator in a local Google Cloud SDK: using BUS=postgres ' +
+          '(install google-cloud-cli-pubsub-emulator, or set PUBSUB_EMULATOR_HOST)',
+      );
+      return { bus: 'postgres', emulatorHost: undefined };
+    }
+    const emulator = await startPubsubEmulator(await this.emulatorPort());
+    this.emulator = emulator;
+    this.opened.push({
+      name: 'pubsub emulator',
+      close: async () => {
+        await emulator.stop();
+        this.logger.info('pubsub emulator stopped');
+      },
+    });
+    this.logger.info(
+      { emulatorHost: emulator.host },
+      'pubsub emulator started',
+    );
+    return { bus, emulatorHost: emulator.host };
+  }
+
+  /** PUBSUB_EMULATOR_PORT if free; else 8085 if free; else any free port. */
+  private async emulatorPort(): Promise<number> {
+    const chosen = this.options.emulatorPort;
+    const wanted = chosen ?? DEFAULT_EMULATOR_PORT;
+    if (await isPortFree(wanted)) return wanted;
+    if (chosen !== undefined) {
+      throw new ConfigError(
+        'PUBSUB_EMULATOR_PORT',
+        `is ${chosen}, which is in use: choose another port, or set ` +
+          `PUBSUB_EMULATOR_HOST=127.0.0.1:${chosen} if an emulator runs there`,
+      );
+    }
+    const port = await freePort();
+    this.logger.warn(
+      { busyPort: wanted, port },
+      'port 8085 is in use; the pubsub emulator listens on another port',
+    );
+    return port;
+  }
+
+  private spawnInstance(instanceId: string, env: NodeJS.ProcessEnv): void {
+    const instance = new ClusterInstance({
+      instanceId,
+      port: Number(env.PORT),
+      args: this.mainArgs,
+      env,
+      output: this.output,
+    });
+    this.instances.push(instance);
+    this.logger.info(
+      { instance: instanceId, port: instance.port, childPid: instance.pid },
+      'instance starting',
+    );
+    void instance.exited.then((exit) => {
+      if (this.stopping) return;
+      this.logger.error(
+        { instance: instanceId, ...exit },
+        'instance exited by itself; stopping the cluster',
+      );
+      this.fail();
+      this.requestStop();
+    });
+  }
+
+  private requestStop(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  private fail(): void {
+    if (this.exitCode === ClusterExitCode.STOPPED) {
+      this.exitCode = ClusterExitCode.FAILED;
+    }
+  }
+
+  private async shutDown(): Promise<void> {
+    this.stopping = true;
+
+    // 1. Instances first, while the database and the emulator are still
+    //    there: each drains its sockets and deletes its subscription.
+    const budgetMillis = drainTimeoutMillis(this.env) + STOP_SLACK_MILLIS;
+    for (const instance of this.instances) instance.signal('SIGTERM');
+    const overdue = setTimeout(() => {
+      for (const instance of this.instances) {
+        if (!instance.isRunning) continue;
+        this.logger.error(
+          { instance: instance.instanceId, budgetMillis },
+          'instance did not stop in time; killing it',
+        );
+        instance.signal('SIGKILL');
+      }
+    }, budgetMillis);
+    const exits = await Promise.all(
+      this.instances.map(async (instance) => ({
+        instance: instance.instanceId,
+        ...(await instance.exited),
+      })),
+    );
+    clearTimeout(overdue);
+    for (const exit of exits) {
+      this.logger.info(exit, 'instance exited');
+      if (exit.code !== 0) this.fail();
+    }
+
+    // 2. Then what they used: the emulator, the embedded PostgreSQL.
+    for (const { name, close } of this.opened.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        this.fail();
+        this.logger.error({ err, name }, 'cluster clean-up failed');
+      }
+    }
+    this.logger.info({ exitCode: this.exitCode }, 'cluster stopped');
+  }
+}
+
+function wsUrl(instance: ClusterInstance | undefined): string {
+  return `ws://127.0.0.1:${instance?.port ?? 3001}/graphql`;
+}
+
+/** The instances' own shutdown budget, DRAIN_TIMEOUT_SECONDS (20 s). */
+function drainTimeoutMillis(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.DRAIN_TIMEOUT_SECONDS?.trim() || 20);
+  return Number.isFinite(seconds) ? seconds * 1_000 : 20_000;
+}
