@@ -13,6 +13,10 @@ import { FanoutRegistry } from './fanout/FanoutRegistry.js';
 import { createLogger, type Logger } from './logging/createLogger.js';
 import { closeInOrder, type Closable } from './server/closeInOrder.js';
 import { createServer } from './server/createServer.js';
+import {
+  createMetrics,
+  type TemplateFeedMetrics,
+} from './server/metrics/createMetrics.js';
 import { OutboxRelay } from './server/OutboxRelay.js';
 import { DatabaseUnreachableError } from './store/DatabaseUnreachableError.js';
 import { PostgresStore } from './store/PostgresStore.js';
@@ -66,7 +70,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Steps 3 to 9 of start-up; pushes what it opens onto `opened`. */
+/** Steps 3 to 10 of start-up; pushes what it opens onto `opened`. */
 async function startUp(
   config: Config,
   logger: Logger,
@@ -76,23 +80,32 @@ async function startUp(
   //    only; loadConfig refuses a missing DATABASE_URL in production).
   const store = await openStore(config, logger, opened);
 
-  // 4. The bus that carries events between instances.
-  const bus = createBus(config, store, logger);
+  // 4. Metrics: one registry for this process, filled by the bus, the
+  //    fan-out and the server, rendered on GET /metrics.
+  const metrics = createMetrics({ bus: config.bus });
+
+  // 5. The bus that carries events between instances.
+  const bus = createBus(config, store, logger, metrics);
   opened.push({ name: 'bus', close: () => bus.close() });
 
-  // 5. The fan-out registry of this instance's subscribers.
+  // 6. The fan-out registry of this instance's subscribers.
   const fanout = new FanoutRegistry({
     logger,
     queueCapacity: config.subscriberQueueCapacity,
+    metrics,
   });
   opened.push({ name: 'fanout', close: () => fanout.close() });
 
-  // 6. Attach the bus: from now on every event reaches the fan-out.
+  // 7. Attach the bus: from now on every event reaches the fan-out.
   await bus.start((event) => {
+    // MemoryBus takes no BusMetrics; it hands over only events it has not
+    // seen, which is exactly what the other drivers count as received.
+    if (bus.kind === 'memory') metrics.eventReceived('memory');
+    metrics.eventArrived(event.template.createdAt);
     fanout.dispatch(event);
   });
 
-  // 7. The outbox relay republishes events whose publish failed.
+  // 8. The outbox relay republishes events whose publish failed.
   const relay = new OutboxRelay({
     store,
     publish: (event) => bus.publish(event),
@@ -101,12 +114,12 @@ async function startUp(
   relay.start();
   opened.push({ name: 'outbox relay', close: () => relay.stop() });
 
-  // 8. HTTP and WebSocket.
-  const server = createServer({ config, logger, store, bus, fanout });
+  // 9. HTTP and WebSocket.
+  const server = createServer({ config, logger, store, bus, fanout, metrics });
   opened.push({ name: 'server', close: () => server.stop() });
   await server.start();
 
-  // 9. Say so, with what an operator needs to find this instance's parts.
+  // 10. Say so, with what an operator needs to find this instance's parts.
   logger.info(
     {
       port: server.port,
@@ -148,15 +161,17 @@ function createBus(
   config: Config,
   store: PostgresStore,
   logger: Logger,
+  metrics: TemplateFeedMetrics,
 ): EventBus {
   switch (config.bus) {
     case 'pubsub':
-      return new PubSubBus({ config, logger });
+      return new PubSubBus({ config, logger, metrics });
     case 'postgres':
       return new PostgresBus({
         connectionString: store.connectionString,
         events: store,
         logger,
+        metrics,
       });
     case 'memory':
       return new MemoryBus({ logger });

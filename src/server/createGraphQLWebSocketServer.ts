@@ -21,7 +21,8 @@ import type { User } from '../domain/types.js';
 import type { ErrorFormatter } from '../graphql/formatError.js';
 import type { GraphQLContext } from '../graphql/GraphQLContext.js';
 import type { Authenticator } from './createAuthenticator.js';
-import type { ServerMetrics } from './ServerMetrics.js';
+import { operationOutcome } from './operationOutcome.js';
+import type { GraphQLOperationType, ServerMetrics } from './ServerMetrics.js';
 
 /** The WebSocket close code for "server going away" (RFC 6455). */
 export const GOING_AWAY_CLOSE_CODE = 1001;
@@ -37,6 +38,11 @@ interface Connection {
   viewer: User;
   connectionId: string;
   logger: Logger;
+  /**
+   * Queries and mutations (by message id) whose single result is still to
+   * be sent: their outcome is counted when it is.
+   */
+  pendingResults: Map<string, GraphQLOperationType>;
 }
 
 export interface GraphQLWebSocketServerOptions {
@@ -114,7 +120,8 @@ export function createGraphQLWebSocketServer(
             result.reason === 'missing'
               ? CloseCode.Unauthorized
               : CloseCode.Forbidden;
-          logger.debug(
+          // A client mistake: info, without the token or connection params.
+          logger.info(
             { reason: result.reason, closeCode },
             'websocket connection refused',
           );
@@ -134,6 +141,7 @@ export function createGraphQLWebSocketServer(
           connectionId,
           userId: result.user.id,
         });
+        ctx.extra.pendingResults = new Map();
         ctx.extra.logger.debug('websocket connected');
         metrics.webSocketConnected();
         return true;
@@ -151,28 +159,44 @@ export function createGraphQLWebSocketServer(
           throw new Error('subscribe on an unauthenticated connection');
         }
 
+        // Refusals are counted here; what runs is counted in onOperation
+        // (subscriptions) or onNext (a query's or mutation's one result).
+        const refuse = (
+          type: GraphQLOperationType,
+          errors: readonly GraphQLError[],
+        ) => {
+          metrics.graphqlOperationCompleted(type, operationOutcome(errors));
+          return errors;
+        };
+
         let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch (err) {
           if (err instanceof GraphQLError) {
-            return [withCode(err, ErrorCode.GRAPHQL_PARSE_FAILED)];
+            return refuse('unknown', [
+              withCode(err, ErrorCode.GRAPHQL_PARSE_FAILED),
+            ]);
           }
           throw err;
         }
+        const operation = getOperationAST(document, payload.operationName);
+        const type = operation?.operation ?? 'unknown';
         const validationErrors = validate(schema, document);
         if (validationErrors.length > 0) {
-          return validationErrors.map((error) =>
-            withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED),
+          return refuse(
+            type,
+            validationErrors.map((error) =>
+              withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED),
+            ),
           );
         }
-        const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
-          return [
+          return refuse(type, [
             new GraphQLError('the document names no operation to run', {
               extensions: { code: ErrorCode.BAD_USER_INPUT },
             }),
-          ];
+          ]);
         }
         // Coerce variables here so their errors carry BAD_USER_INPUT, as
         // Apollo does over HTTP, instead of reaching clients code-less.
@@ -182,8 +206,11 @@ export function createGraphQLWebSocketServer(
           payload.variables ?? {},
         );
         if (variables.errors !== undefined) {
-          return variables.errors.map((error) =>
-            withCode(error, ErrorCode.BAD_USER_INPUT),
+          return refuse(
+            type,
+            variables.errors.map((error) =>
+              withCode(error, ErrorCode.BAD_USER_INPUT),
+            ),
           );
         }
 
@@ -200,10 +227,34 @@ export function createGraphQLWebSocketServer(
         };
       },
 
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors === undefined
-          ? undefined
-          : { ...result, errors: format(result.errors) },
+      onOperation: (ctx, id, _payload, args, result) => {
+        const operation = getOperationAST(args.document, args.operationName);
+        const type = operation?.operation ?? 'unknown';
+        if (Symbol.asyncIterator in result) {
+          metrics.graphqlOperationCompleted(type, 'success');
+        } else {
+          // One result (a query, a mutation, or a subscription refused by
+          // its resolver): counted with the codes onNext gives its errors.
+          ctx.extra.pendingResults?.set(id, type);
+        }
+        return undefined;
+      },
+
+      onNext: (ctx, id, _payload, _args, result) => {
+        const formatted =
+          result.errors === undefined
+            ? undefined
+            : { ...result, errors: format(result.errors) };
+        const pendingType = ctx.extra.pendingResults?.get(id);
+        if (pendingType !== undefined) {
+          ctx.extra.pendingResults?.delete(id);
+          metrics.graphqlOperationCompleted(
+            pendingType,
+            operationOutcome(formatted?.errors),
+          );
+        }
+        return formatted;
+      },
 
       onError: (_ctx, _id, _payload, errors) => format(errors),
 

@@ -20,9 +20,15 @@ import {
 import type { TemplateEventFeed } from '../graphql/TemplateEventFeed.js';
 import type { Store } from '../store/Store.js';
 import { createAuthenticator } from './createAuthenticator.js';
+import { createGraphQLOperationsPlugin } from './createGraphQLOperationsPlugin.js';
 import { createGraphQLWebSocketServer } from './createGraphQLWebSocketServer.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { handleRequestErrors } from './handleRequestErrors.js';
+import {
+  graphqlRequestRecordOf,
+  logGraphQLRequests,
+  type GraphQLRequestRecord,
+} from './logGraphQLRequests.js';
 import { rejectSubscriptionsOverHttp } from './rejectSubscriptionsOverHttp.js';
 import { defaultServerMetrics, type ServerMetrics } from './ServerMetrics.js';
 import { acceptsTraffic, type ServerPhase } from './ServerPhase.js';
@@ -40,13 +46,25 @@ export interface CreateServerOptions {
   readonly bus: Pick<EventBus, 'publish' | 'isAttached'>;
   /** Where subscriptions get their events (the fan-out registry). */
   readonly fanout: TemplateEventFeed;
-  /** Default: prom-client's default registry and no counters. */
+  /**
+   * What /metrics renders and the server counts into. Default: no counters
+   * and an empty registry; main.ts passes ./metrics/createMetrics.ts's.
+   */
   readonly metrics?: ServerMetrics;
   /** The clock tokens are checked against. */
   readonly now?: () => Date;
   /** WebSocket ping interval. Default 12 s (graphql-ws's). */
   readonly webSocketKeepAliveMillis?: number;
 }
+
+/**
+ * Apollo's context over HTTP: what resolvers see, plus the request's
+ * access-log record for the operations plugin. (Apollo copies the context
+ * per operation, so the record travels inside it rather than beside it.)
+ */
+type HttpContext = GraphQLContext & {
+  readonly requestRecord: GraphQLRequestRecord | undefined;
+};
 
 /** The HTTP and WebSocket face of one instance. */
 export interface TemplateFeedServer {
@@ -74,6 +92,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
   const metrics = options.metrics ?? defaultServerMetrics;
   const logger = options.logger.child({ module: 'server' });
   const graphqlLogger = options.logger.child({ module: 'graphql' });
+  const accessLogger = options.logger.child({ module: 'http' });
 
   // The drain budget is the whole process's; the server spends at most
   // three quarters of it so the bus and store still get time to close.
@@ -143,7 +162,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     webSockets.handleUpgrade(request, socket, head);
   });
 
-  const apollo = new ApolloServer<GraphQLContext>({
+  const apollo = new ApolloServer<HttpContext>({
     schema,
     formatError,
     // Stacks go to the logs (formatError logs internal errors), never to
@@ -156,6 +175,10 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     stopOnTerminationSignals: false,
     logger: options.logger.child({ module: 'apollo' }),
     plugins: [
+      createGraphQLOperationsPlugin<HttpContext>({
+        metrics,
+        recordOf: (context) => context.requestRecord,
+      }),
       rejectSubscriptionsOverHttp,
       ApolloServerPluginDrainHttpServer({
         httpServer,
@@ -214,17 +237,25 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
       await apollo.start();
       app.use(
         '/graphql',
+        logGraphQLRequests(accessLogger),
         express.json({ limit: '1mb' }),
         expressMiddleware(apollo, {
-          context: async ({ req }) => {
+          context: async ({ req, res }) => {
+            const record = graphqlRequestRecordOf(res);
             const result = await authenticator.authenticate(
               req.headers.authorization,
             );
             if (!result.ok) {
               metrics.authenticationFailed('http');
+              if (record !== undefined) {
+                record.outcome = ErrorCode.UNAUTHENTICATED;
+              }
               throw unauthenticated(result.message);
             }
-            return contextFor(result.user, graphqlLogger);
+            return {
+              ...contextFor(result.user, graphqlLogger),
+              requestRecord: record,
+            };
           },
         }),
       );

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 import { ErrorCode } from '../domain/errorCodes.js';
+import { graphqlRequestRecordOf } from './logGraphQLRequests.js';
 
 /** What body-parser attaches to the errors it raises. */
 interface HttpError {
@@ -21,7 +22,9 @@ export function handleRequestErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     const { status, type } = (err ?? {}) as HttpError;
+    const record = graphqlRequestRecordOf(response);
     if (status !== undefined && status >= 400 && status < 500) {
+      if (record !== undefined) record.outcome = ErrorCode.BAD_USER_INPUT;
       const message =
         type === 'entity.parse.failed'
           ? 'the request body is not valid JSON'
@@ -33,6 +36,7 @@ export function handleRequestErrors(logger: Logger): ErrorRequestHandler {
       });
       return;
     }
+    if (record !== undefined) record.outcome = ErrorCode.INTERNAL_SERVER_ERROR;
     logger.error({ err }, 'http request failed');
     response.status(500).json({
       errors: [
