@@ -1,0 +1,300 @@
+import { MemoryBus } from '../../src/bus/MemoryBus.js';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
+import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
+import {
+  createServer,
+  type TemplateFeedServer,
+} from '../../src/server/createServer.js';
+import {
+  createMetrics,
+  type TemplateFeedMetrics,
+} from '../../src/server/metrics/createMetrics.js';
+import { PostgresStore } from '../../src/store/PostgresStore.js';
+import { captureLogs, type CapturedLogs } from '../support/captureLogs.js';
+import { connectFeed, refusedCloseCode } from '../support/feedClient.js';
+import { ADD_TEMPLATE, postGraphQL } from '../support/graphqlHttp.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+} from '../support/testDatabase.js';
+import { seedUserTokens } from '../support/tokens.js';
+import { waitUntil } from '../support/waitUntil.js';
+import { parseMetrics, type MetricsSnapshot } from './scrapeMetrics.js';
+
+/**
+ * GraphQL operations counted by type and outcome, over HTTP and WebSocket,
+ * and the access line of each /graphql request; one server in this process,
+ * wired as main.ts wires it.
+ */
+describe('GraphQL operation metrics and access lines', () => {
+  let database: TestDatabase;
+  let store: PostgresStore;
+  let bus: MemoryBus;
+  let fanout: FanoutRegistry;
+  let server: TemplateFeedServer;
+  let metrics: TemplateFeedMetrics;
+  let logs: CapturedLogs;
+  let tokens: Record<string, string>;
+  let baseUrl: string;
+  let graphqlUrl: string;
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    logs = captureLogs('debug');
+    const { logger } = logs;
+    metrics = createMetrics({ bus: 'memory', defaultMetrics: false });
+    database = await createTestDatabase('tf_obs');
+    store = await PostgresStore.connect({ url: database.url, logger });
+    bus = new MemoryBus({ logger });
+    fanout = new FanoutRegistry({ logger, queueCapacity: 16, metrics });
+    await bus.start((event) => {
+      fanout.dispatch(event);
+    });
+    server = createServer({
+      config: {
+        port: 0,
+        isProduction: false,
+        drainTimeoutSeconds: 10,
+        auth: {
+          jwtSecret: DEVELOPMENT_JWT_SECRET,
+          jwksUrl: undefined,
+          issuer: undefined,
+          audience: undefined,
+        },
+      },
+      host: '127.0.0.1',
+      logger,
+      store,
+      bus,
+      fanout,
+      metrics,
+    });
+    await server.start();
+    baseUrl = `http://127.0.0.1:${server.port}`;
+    graphqlUrl = `${baseUrl}/graphql`;
+    wsUrl = `ws://127.0.0.1:${server.port}/graphql`;
+    tokens = await seedUserTokens();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    fanout.close();
+    await bus.close();
+    await store.close();
+    await database.drop();
+  });
+
+  const snapshot = async () => parseMetrics(await metrics.render());
+
+  /** Runs `action` and returns how each operation series moved. */
+  const operationsDuring = async (action: () => Promise<void>) => {
+    const before = await snapshot();
+    await action();
+    const after = await snapshot();
+    return movedSeries(before, after, 'template_feed_graphql_operations_total');
+  };
+
+  const accessLines = () => logs.withMessage('graphql request');
+
+  /**
+   * The access line of the next request after `count` lines: it is written
+   * when the server's side of the response closes, which may be just after
+   * the client has read it.
+   */
+  const accessLineAfter = async (count: number) => {
+    await waitUntil(
+      () => accessLines().length > count,
+      'an access line was written',
+    );
+    return accessLines()[count];
+  };
+
+  it('counts a query over HTTP and names it in its access line', async () => {
+    const accessCount = accessLines().length;
+    const moved = await operationsDuring(async () => {
+      const response = await postGraphQL(graphqlUrl, {
+        query: 'query Me { me { id } }',
+        token: tokens.zowi,
+      });
+      expect(response.data).toEqual({ me: { id: 'zowi' } });
+    });
+    expect(moved).toEqual({ 'query/success': 1 });
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      level: 'info',
+      module: 'http',
+      method: 'POST',
+      operationName: 'Me',
+      operationType: 'query',
+      outcome: 'success',
+      status: 200,
+    });
+  });
+
+  it('counts a refused mutation under its error code', async () => {
+    const accessCount = accessLines().length;
+    const moved = await operationsDuring(async () => {
+      const response = await postGraphQL(graphqlUrl, {
+        query: ADD_TEMPLATE,
+        variables: { input: { name: 'x', shareLocationIds: ['location-4'] } },
+        token: tokens.zowi,
+      });
+      expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+    expect(moved).toEqual({ 'mutation/FORBIDDEN': 1 });
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      operationName: 'AddTemplate',
+      operationType: 'mutation',
+      outcome: 'FORBIDDEN',
+    });
+  });
+
+  it('counts a request without credentials as unknown and UNAUTHENTICATED', async () => {
+    const accessCount = accessLines().length;
+    const before = await snapshot();
+    const moved = await operationsDuring(async () => {
+      const response = await postGraphQL(graphqlUrl, {
+        query: 'query Me { me { id } }',
+      });
+      expect(response.status).toBe(401);
+    });
+    expect(moved).toEqual({ 'unknown/UNAUTHENTICATED': 1 });
+    const after = await snapshot();
+    expect(
+      after.value('template_feed_authentication_failures_total', {
+        transport: 'http',
+      }) -
+        before.value('template_feed_authentication_failures_total', {
+          transport: 'http',
+        }),
+    ).toBe(1);
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      operationType: 'unknown',
+      outcome: 'UNAUTHENTICATED',
+      status: 401,
+    });
+  });
+
+  it('counts documents that do not parse, and subscriptions sent over HTTP', async () => {
+    const accessCount = accessLines().length;
+    const moved = await operationsDuring(async () => {
+      const unparsable = await postGraphQL(graphqlUrl, {
+        query: 'query {',
+        token: tokens.zowi,
+      });
+      expect(unparsable.status).toBe(400);
+      const subscription = await postGraphQL(graphqlUrl, {
+        query: 'subscription { templateAdded { id } }',
+        token: tokens.zowi,
+      });
+      expect(subscription.status).toBe(400);
+    });
+    expect(moved).toEqual({
+      'unknown/GRAPHQL_PARSE_FAILED': 1,
+      'subscription/BAD_USER_INPUT': 1,
+    });
+    expect(await accessLineAfter(accessCount + 1)).toMatchObject({
+      operationType: 'subscription',
+      outcome: 'BAD_USER_INPUT',
+      status: 400,
+    });
+  });
+
+  it('logs a body that is not JSON without counting an operation', async () => {
+    const accessCount = accessLines().length;
+    const moved = await operationsDuring(async () => {
+      const response = await postGraphQL(graphqlUrl, {
+        rawBody: '{ not json',
+        token: tokens.zowi,
+      });
+      expect(response.status).toBe(400);
+    });
+    expect(moved).toEqual({});
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      operationType: 'unknown',
+      outcome: 'BAD_USER_INPUT',
+      status: 400,
+    });
+  });
+
+  it('counts subscriptions and queries over WebSocket, accepted or refused', async () => {
+    const accessBefore = accessLines().length;
+    const moved = await operationsDuring(async () => {
+      const feed = await connectFeed(wsUrl, tokens.zolo);
+      const invalid = await connectFeed(wsUrl, tokens.zolo, {
+        query: 'subscription { nothingHere }',
+      });
+      const query = await connectFeed(wsUrl, tokens.zolo, {
+        query: 'query { me { id } }',
+      });
+      await Promise.all([feed, invalid, query].map((c) => c.barrier()));
+      expect(invalid.errors).toEqual([
+        expect.objectContaining({
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      ]);
+      await Promise.all([feed, invalid, query].map((c) => c.dispose()));
+    });
+    expect(moved).toEqual({
+      'subscription/success': 1,
+      'subscription/GRAPHQL_VALIDATION_FAILED': 1,
+      'query/success': 1,
+    });
+    // WebSocket operations have no access line; their connection has.
+    expect(accessLines()).toHaveLength(accessBefore);
+  });
+
+  it('logs a refused WebSocket at info, without its token', async () => {
+    const before = await snapshot();
+    const forged = `${tokens.zolo!.slice(0, -4)}AAAA`;
+    expect(
+      await refusedCloseCode(wsUrl, { authorization: `Bearer ${forged}` }),
+    ).toBe(4403);
+    const after = await snapshot();
+    expect(
+      after.value('template_feed_authentication_failures_total', {
+        transport: 'websocket',
+      }) -
+        before.value('template_feed_authentication_failures_total', {
+          transport: 'websocket',
+        }),
+    ).toBe(1);
+    expect(
+      logs.withMessage('websocket connection refused').at(-1),
+    ).toMatchObject({ level: 'info', reason: 'invalid', closeCode: 4403 });
+    expect(logs.text()).not.toContain(forged);
+  });
+
+  it('writes no access line for the probes or /metrics', async () => {
+    const accessBefore = accessLines().length;
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const response = await fetch(`${baseUrl}${path}`);
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+    }
+    expect(accessLines()).toHaveLength(accessBefore);
+  });
+
+  it('never logs a token or a request body', () => {
+    const text = logs.text();
+    for (const token of Object.values(tokens)) {
+      expect(text).not.toContain(token);
+    }
+    expect(text).not.toMatch(/Bearer|location-4|not json/);
+  });
+});
+
+/** `type/outcome` of every series of `name` that moved, and by how much. */
+function movedSeries(
+  before: MetricsSnapshot,
+  after: MetricsSnapshot,
+  name: string,
+): Record<string, number> {
+  const moved: Record<string, number> = {};
+  for (const sample of after.family(name).metrics) {
+    if (!('value' in sample) || sample.labels === undefined) continue;
+    const { type = '', outcome = '' } = sample.labels;
+    const change = Number(sample.value) - before.value(name, { type, outcome });
+    if (change !== 0) moved[`${type}/${outcome}`] = change;
+  }
+  return moved;
+}
