@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 import { register as globalRegistry } from 'prom-client';
 
 import type { DispatchResult } from '../../src/fanout/FanoutMetrics.js';
@@ -182,5 +184,16 @@ describe('createMetrics', () => {
     expect(
       without.families.filter((f) => !f.name.startsWith('template_feed_')),
     ).toEqual([]);
+  });
+
+  it('exports the gauge the autoscaler manifest names, as a gauge', async () => {
+    const manifest = await readFile(
+      new URL('../../k8s/base/horizontalpodautoscaler.yaml', import.meta.url),
+      'utf8',
+    );
+    const named = /prometheus\.googleapis\.com\|(\w+)\|gauge/.exec(manifest);
+    expect(named?.[1]).toBe('template_feed_open_connections');
+    const text = await render(createMetrics({ defaultMetrics: false }));
+    expect(text.family(named![1]!).type).toBe('GAUGE');
   });
 });
