@@ -98,9 +98,6 @@ async function startUp(
 
   // 7. Attach the bus: from now on every event reaches the fan-out.
   await bus.start((event) => {
-    // MemoryBus takes no BusMetrics; it hands over only events it has not
-    // seen, which is exactly what the other drivers count as received.
-    if (bus.kind === 'memory') metrics.eventReceived('memory');
     metrics.eventArrived(event.template.createdAt);
     fanout.dispatch(event);
   });
@@ -174,7 +171,7 @@ function createBus(
         metrics,
       });
     case 'memory':
-      return new MemoryBus({ logger });
+      return new MemoryBus({ logger, metrics });
   }
 }
 

@@ -4,6 +4,7 @@ import {
 } from '../domain/templateEventCodec.js';
 import type { TemplateEvent } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
+import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
 import type { EventBus, EventHandler } from './EventBus.js';
 import { RecentEventIds } from './RecentEventIds.js';
 
@@ -11,6 +12,8 @@ export interface MemoryBusOptions {
   readonly logger: Logger;
   /** Event ids remembered to drop duplicates; RecentEventIds' default. */
   readonly recentEventIdsCapacity?: number;
+  /** Defaults to metrics that count nothing. */
+  readonly metrics?: BusMetrics;
 }
 
 /**
@@ -28,6 +31,7 @@ export class MemoryBus implements EventBus {
 
   private readonly logger: Logger;
   private readonly seen: RecentEventIds;
+  private readonly metrics: BusMetrics;
   private handler: EventHandler | undefined;
   // Deliveries scheduled but not yet run; close() cancels them.
   private readonly scheduled = new Set<NodeJS.Immediate>();
@@ -36,6 +40,7 @@ export class MemoryBus implements EventBus {
   constructor(options: MemoryBusOptions) {
     this.logger = options.logger.child({ module: 'bus', bus: 'memory' });
     this.seen = new RecentEventIds(options.recentEventIdsCapacity);
+    this.metrics = options.metrics ?? noopBusMetrics;
   }
 
   start(handler: EventHandler): Promise<void> {
@@ -103,12 +108,15 @@ export class MemoryBus implements EventBus {
       event = decodeTemplateEvent(data);
     } catch (err) {
       this.logger.warn({ err }, 'memory bus dropped an undecodable event');
+      this.metrics.invalidMessageDropped(this.kind);
       return;
     }
     if (!this.seen.add(event.id)) {
       this.logger.debug({ eventId: event.id }, 'duplicate event dropped');
+      this.metrics.duplicateDropped(this.kind);
       return;
     }
+    this.metrics.eventReceived(this.kind);
 
     try {
       handler(event);

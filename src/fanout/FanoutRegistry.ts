@@ -275,6 +275,7 @@ export class FanoutRegistry {
       this.logger.debug(
         {
           eventId: event.id,
+          templateId: event.template.id,
           userId: entry.userId,
           connectionId: entry.connectionId,
           delivered,

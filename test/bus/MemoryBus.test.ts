@@ -1,3 +1,4 @@
+import type { BusMetrics } from '../../src/bus/BusMetrics.js';
 import { MemoryBus } from '../../src/bus/MemoryBus.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
@@ -7,13 +8,31 @@ import { captureLogs } from '../fanout/captureLogs.js';
 /** Runs everything already scheduled, including the bus's deliveries. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Counts what the bus reports, by method, as the server's metrics would. */
+class CountingBusMetrics implements BusMetrics {
+  readonly counts = { received: 0, invalid: 0, duplicates: 0 };
+  eventReceived(): void {
+    this.counts.received += 1;
+  }
+  invalidMessageDropped(): void {
+    this.counts.invalid += 1;
+  }
+  duplicateDropped(): void {
+    this.counts.duplicates += 1;
+  }
+  reconnected(): void {}
+  publishFailed(): void {}
+}
+
 function setUp() {
   const logs = captureLogs('debug');
-  const bus = new MemoryBus({ logger: logs.logger });
+  const metrics = new CountingBusMetrics();
+  const bus = new MemoryBus({ logger: logs.logger, metrics });
   const received: TemplateEvent[] = [];
   return {
     bus,
     logs,
+    metrics,
     received,
     handler: (e: TemplateEvent) => received.push(e),
   };
@@ -49,8 +68,8 @@ describe('MemoryBus', () => {
     await bus.close();
   });
 
-  it('drops an event whose id it has already delivered', async () => {
-    const { bus, logs, received, handler } = setUp();
+  it('drops an event whose id it has already delivered, and counts both', async () => {
+    const { bus, logs, metrics, received, handler } = setUp();
     await bus.start(handler);
     const event = seedEvent('zapa', ['location-5'], { id: 'twice' });
     await bus.publish(event);
@@ -59,6 +78,7 @@ describe('MemoryBus', () => {
     await settle();
 
     expect(received.map((e) => e.id)).toEqual(['twice', 'once']);
+    expect(metrics.counts).toEqual({ received: 2, invalid: 0, duplicates: 1 });
     expect(logs.withMessage('duplicate event dropped')).toEqual([
       expect.objectContaining({ level: 'debug', eventId: 'twice' }),
     ]);
