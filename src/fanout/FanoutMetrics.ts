@@ -62,7 +62,7 @@ export interface FanoutMetrics {
 }
 
 /** Metrics that go nowhere: the default, and what unit tests use. */
-export const NO_FANOUT_METRICS: FanoutMetrics = Object.freeze({
+export const noopFanoutMetrics: FanoutMetrics = Object.freeze({
   subscriberAdded: () => undefined,
   subscriberRemoved: () => undefined,
   eventDispatched: () => undefined,

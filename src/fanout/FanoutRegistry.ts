@@ -14,7 +14,7 @@ import {
   type AudienceKeys,
 } from './AudienceIndex.js';
 import {
-  NO_FANOUT_METRICS,
+  noopFanoutMetrics,
   type DispatchResult,
   type FanoutMetrics,
   type SubscriberEndReason,
@@ -107,7 +107,7 @@ export class FanoutRegistry {
     }
     this.logger = options.logger.child({ module: 'fanout' });
     this.queueCapacity = options.queueCapacity;
-    this.metrics = options.metrics ?? NO_FANOUT_METRICS;
+    this.metrics = options.metrics ?? noopFanoutMetrics;
     this.now = options.now ?? Date.now;
   }
 
