@@ -67,6 +67,13 @@ export async function subscriptionsOf(
   return names.map((subscription) => subscription.name.split('/').pop()!);
 }
 
+/** Where an instance answers; a RunningInstance is one. */
+export interface ClusterEndpoint {
+  readonly label: string;
+  readonly graphqlUrl: string;
+  readonly wsUrl: string;
+}
+
 /**
  * Where each seed user's clients connect, by instance index (0-based):
  * zowi twice on the first, zolo and zapa on the second, zewi and zuri on
@@ -98,7 +105,7 @@ export interface SeedFeeds {
  * every subscription is registered on its instance.
  */
 export async function connectSeedFeeds(
-  instances: readonly RunningInstance[],
+  instances: readonly ClusterEndpoint[],
   tokens: Record<string, string>,
 ): Promise<SeedFeeds> {
   const entries = await Promise.all(

@@ -1,7 +1,7 @@
 import { addTemplate } from '../support/graphqlHttp.js';
-import type { RunningInstance } from '../support/startInstance.js';
 import {
   connectSeedFeeds,
+  type ClusterEndpoint,
   queryTemplate,
   seedUserTokens,
 } from './clusterKit.js';
@@ -20,7 +20,7 @@ import {
  *    follow it directly.
  */
 export async function runCrossInstanceScenario(
-  instances: readonly RunningInstance[],
+  instances: readonly ClusterEndpoint[],
 ): Promise<void> {
   const [one, two, three, four] = instances;
   if (four === undefined) throw new Error('the scenario needs four instances');

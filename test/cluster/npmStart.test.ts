@@ -1,0 +1,247 @@
+import net from 'node:net';
+
+import type { PubSub } from '@google-cloud/pubsub';
+
+import { isPortFree } from '../../src/cli/isPortFree.js';
+import { freePort } from '../../src/devtools/pubsubEmulator.js';
+import { connectFeed } from '../support/feedClient.js';
+import { addTemplate } from '../support/graphqlHttp.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+} from '../support/testDatabase.js';
+import { builtCluster, type BuiltCluster } from './builtCluster.js';
+import {
+  emulatorAdmin,
+  seedUserTokens,
+  sharedEmulatorHost,
+  subscriptionsOf,
+  uniqueSuffix,
+  type ClusterEndpoint,
+} from './clusterKit.js';
+import { runCrossInstanceScenario } from './crossInstanceScenario.js';
+import {
+  freePortRange,
+  runCluster,
+  type RunningCluster,
+} from './runCluster.js';
+
+/** The endpoints of a cluster's instances, from its "cluster ready" line. */
+async function readyEndpoints(
+  cluster: RunningCluster,
+): Promise<ClusterEndpoint[]> {
+  const ready = await cluster.waitForLine(
+    (line) =>
+      line.source === 'cluster' &&
+      String(line.json?.message).startsWith('cluster ready'),
+  );
+  const urls = ready.json?.graphqlUrls as string[];
+  return urls.map((graphqlUrl, index) => ({
+    label: `instance-${index + 1}`,
+    graphqlUrl,
+    wsUrl: graphqlUrl.replace(/^http/, 'ws'),
+  }));
+}
+
+// `npm start` is `npm run build && node dist/cli/cluster.js`; these run the
+// built cluster.js as a terminal would, and stop it with Ctrl-C.
+describe('npm start (node dist/cli/cluster.js)', () => {
+  let built: BuiltCluster;
+  let database: TestDatabase;
+  const clusters: RunningCluster[] = [];
+
+  function start(env: Record<string, string>): RunningCluster {
+    const cluster = runCluster(built.script, {
+      DATABASE_URL: database.url,
+      ...env,
+    });
+    clusters.push(cluster);
+    return cluster;
+  }
+
+  beforeAll(async () => {
+    [built, database] = await Promise.all([
+      builtCluster(),
+      createTestDatabase('tf_cluster'),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(clusters.map((cluster) => cluster.killAll()));
+    built.remove();
+    await database.drop();
+  });
+
+  it('runs four instances on consecutive ports over the Pub/Sub emulator, and one Ctrl-C stops them all, deleting their subscriptions', async () => {
+    const topicName = `tf-npm-start-${uniqueSuffix()}`;
+    const basePort = await freePortRange(4);
+    const admin: PubSub = emulatorAdmin(sharedEmulatorHost());
+    try {
+      const cluster = start({
+        CLUSTER_BASE_PORT: String(basePort),
+        PUBSUB_EMULATOR_HOST: sharedEmulatorHost(),
+        PUBSUB_TOPIC: topicName,
+      });
+      const endpoints = await readyEndpoints(cluster);
+
+      // Four instances, each with its own port, INSTANCE_ID, subscription,
+      // and every line prefixed with the instance that wrote it.
+      expect(endpoints.map((endpoint) => endpoint.graphqlUrl)).toEqual(
+        [0, 1, 2, 3].map(
+          (index) => `http://127.0.0.1:${basePort + index}/graphql`,
+        ),
+      );
+      for (const [index, instanceId] of [
+        'instance-1',
+        'instance-2',
+        'instance-3',
+        'instance-4',
+      ].entries()) {
+        expect(cluster.logged(instanceId, 'template-feed started')).toEqual([
+          expect.objectContaining({
+            instanceId,
+            port: basePort + index,
+            bus: 'pubsub',
+            subscriptionName: `${topicName}-${instanceId}`,
+          }),
+        ]);
+      }
+      for (const line of cluster.lines) {
+        if (line.json !== undefined && line.source.startsWith('instance-')) {
+          expect(line.json.instanceId).toBe(line.source);
+        }
+      }
+      expect((await subscriptionsOf(admin, topicName)).sort()).toEqual(
+        [1, 2, 3, 4].map((n) => `${topicName}-instance-${n}`),
+      );
+
+      await runCrossInstanceScenario(endpoints);
+
+      cluster.pressCtrlC();
+      expect(await cluster.exited).toEqual({ code: 0, signal: null });
+      for (const instanceId of [
+        'instance-1',
+        'instance-2',
+        'instance-3',
+        'instance-4',
+      ]) {
+        expect(
+          cluster.logged(instanceId, 'pubsub subscription deleted'),
+        ).toHaveLength(1);
+        // One signal each, from the cluster: never the "exit now" path.
+        expect(
+          cluster.logged(instanceId, 'second signal, exiting at once'),
+        ).toEqual([]);
+      }
+      expect(cluster.logged('cluster', 'cluster stopped')).toEqual([
+        expect.objectContaining({ exitCode: 0 }),
+      ]);
+      expect(await subscriptionsOf(admin, topicName)).toEqual([]);
+      for (let index = 0; index < 4; index += 1) {
+        expect(await isPortFree(basePort + index)).toBe(true);
+      }
+    } finally {
+      await admin.close();
+    }
+  }, 240_000);
+
+  it('starts a Pub/Sub emulator of its own when none is named, and stops it after the instances', async () => {
+    const basePort = await freePortRange(2);
+    const emulatorPort = await freePort();
+    const cluster = start({
+      CLUSTER_INSTANCES: '2',
+      CLUSTER_BASE_PORT: String(basePort),
+      PUBSUB_EMULATOR_PORT: String(emulatorPort),
+    });
+    const [one, two] = (await readyEndpoints(cluster)) as [
+      ClusterEndpoint,
+      ClusterEndpoint,
+    ];
+    expect(cluster.logged('cluster', 'pubsub emulator started')).toEqual([
+      expect.objectContaining({ emulatorHost: `127.0.0.1:${emulatorPort}` }),
+    ]);
+
+    const tokens = await seedUserTokens();
+    const zolo = await connectFeed(two.wsUrl, tokens.zolo, { label: 'zolo' });
+    try {
+      await zolo.barrier();
+      const template = await addTemplate(one.graphqlUrl, tokens.zowi!, {
+        name: 'Across the emulator',
+        shareLocationIds: ['location-3'],
+      });
+      await zolo.waitForCount(1);
+      expect(zolo.received.map((received) => received.id)).toEqual([
+        template.id,
+      ]);
+    } finally {
+      await zolo.dispose();
+    }
+
+    cluster.pressCtrlC();
+    expect(await cluster.exited).toEqual({ code: 0, signal: null });
+    const messages = cluster.lines.map(
+      (line) => `${line.source}: ${String(line.json?.message)}`,
+    );
+    const emulatorStopped = messages.indexOf(
+      'cluster: pubsub emulator stopped',
+    );
+    expect(emulatorStopped).toBeGreaterThan(
+      messages.indexOf('instance-1: pubsub subscription deleted'),
+    );
+    expect(emulatorStopped).toBeGreaterThan(
+      messages.indexOf('instance-2: pubsub subscription deleted'),
+    );
+    expect(messages.indexOf('instance-2: pubsub subscription deleted')).toBe(
+      messages.lastIndexOf('instance-2: pubsub subscription deleted'),
+    );
+    expect(await isPortFree(emulatorPort)).toBe(true);
+  }, 240_000);
+
+  it('refuses to start, in one line naming CLUSTER_BASE_PORT, when an instance port is taken', async () => {
+    const basePort = await freePortRange(2);
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) =>
+      squatter.listen(basePort + 1, resolve),
+    );
+    try {
+      const cluster = start({
+        CLUSTER_INSTANCES: '2',
+        CLUSTER_BASE_PORT: String(basePort),
+        BUS: 'memory',
+      });
+      expect(await cluster.exited).toEqual({ code: 1, signal: null });
+      const errors = cluster.lines.filter((line) => line.stream === 'stderr');
+      expect(errors.map((line) => line.text)).toEqual([
+        `CLUSTER_BASE_PORT is ${basePort}, but port ${basePort + 1} ` +
+          '(instance-2) is in use: stop what listens there or choose ' +
+          'another CLUSTER_BASE_PORT',
+      ]);
+      expect(cluster.logged('cluster', 'instance starting')).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('refuses to start, in one line naming PUBSUB_EMULATOR_PORT, when that port is taken', async () => {
+    const basePort = await freePortRange(1);
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, resolve));
+    const takenPort = (squatter.address() as net.AddressInfo).port;
+    try {
+      const cluster = start({
+        CLUSTER_INSTANCES: '1',
+        CLUSTER_BASE_PORT: String(basePort),
+        PUBSUB_EMULATOR_PORT: String(takenPort),
+      });
+      expect(await cluster.exited).toEqual({ code: 1, signal: null });
+      const errors = cluster.lines.filter((line) => line.stream === 'stderr');
+      expect(errors.map((line) => line.text)).toEqual([
+        `PUBSUB_EMULATOR_PORT is ${takenPort}, which is in use: choose ` +
+          'another port, or set ' +
+          `PUBSUB_EMULATOR_HOST=127.0.0.1:${takenPort} if an emulator runs there`,
+      ]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+});
