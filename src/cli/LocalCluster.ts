@@ -1,20 +1,12 @@
-import type { BusKind } from '../config/config.js';
 import { ConfigError } from '../config/ConfigError.js';
 import { loadConfig } from '../config/config.js';
-import {
-  freePort,
-  hasPubsubEmulator,
-  startPubsubEmulator,
-  type RunningEmulator,
-} from '../devtools/pubsubEmulator.js';
+import type { RunningEmulator } from '../devtools/pubsubEmulator.js';
 import type { Logger } from '../logging/createLogger.js';
 import { startEmbeddedPostgres } from '../store/startEmbeddedPostgres.js';
+import { chooseClusterBus } from './chooseClusterBus.js';
 import { ClusterInstance } from './ClusterInstance.js';
 import type { ClusterOutput } from './ClusterOutput.js';
-import {
-  DEFAULT_EMULATOR_PORT,
-  type ClusterOptions,
-} from './clusterOptions.js';
+import type { ClusterOptions } from './clusterOptions.js';
 import { isPortFree } from './isPortFree.js';
 
 /** How long instances may take to answer /readyz 200 (cold JIT, 2 cores). */
@@ -135,7 +127,21 @@ export class LocalCluster {
 
     // 3. The bus: the emulator from the Google Cloud SDK unless one is named,
     //    or LISTEN/NOTIFY when there is no SDK.
-    const { bus, emulatorHost } = await this.bus();
+    const { bus, emulatorHost, emulator } = await chooseClusterBus(
+      this.options,
+      this.env,
+      this.logger,
+    );
+    if (emulator !== undefined) {
+      this.emulator = emulator;
+      this.opened.push({
+        name: 'pubsub emulator',
+        close: async () => {
+          await emulator.stop();
+          this.logger.info('pubsub emulator stopped');
+        },
+      });
+    }
     if (this.stopping) return;
 
     // 4. The instances, each with its own port, INSTANCE_ID and so its own
@@ -153,21 +159,19 @@ export class LocalCluster {
       // The cluster formats every line itself (ClusterOutput).
       LOG_FORMAT: 'json',
     }));
-    if (envs[0] !== undefined) loadConfig(envs[0]);
-    for (const [index, env] of envs.entries()) {
-      this.spawnInstance(this.instanceIds()[index] ?? '', env);
-    }
+    for (const env of envs) loadConfig(env);
+    for (const env of envs) this.spawnInstance(env.INSTANCE_ID, env);
 
     // 5. Ready when every instance's /readyz says so. One that exits
     //    instead has already asked for the stop.
-    await Promise.race([
-      Promise.all(
-        this.instances.map((instance) =>
-          instance.waitUntilReady(READY_TIMEOUT_MILLIS),
-        ),
+    const ready = Promise.all(
+      this.instances.map((instance) =>
+        instance.waitUntilReady(READY_TIMEOUT_MILLIS),
       ),
-      this.stopRequested,
-    ]);
+    );
+    // When a stop wins the race, a later time-out has no one to tell.
+    ready.catch(() => undefined);
+    await Promise.race([ready, this.stopRequested]);
     if (this.stopping) return;
     this.logger.info(
       {
@@ -217,65 +221,6 @@ export class LocalCluster {
       close: () => embedded.stop(),
     });
     return embedded.url;
-  }
-
-  private async bus(): Promise<{
-    bus: BusKind;
-    emulatorHost: string | undefined;
-  }> {
-    const { bus } = this.options;
-    const named = this.env.PUBSUB_EMULATOR_HOST?.trim() || undefined;
-    if (bus !== 'pubsub' || named !== undefined) {
-      return { bus, emulatorHost: named };
-    }
-    if (this.env.GOOGLE_CLOUD_PROJECT?.trim()) {
-      this.logger.info(
-        { project: this.env.GOOGLE_CLOUD_PROJECT },
-        'using Google Cloud Pub/Sub (GOOGLE_CLOUD_PROJECT is set)',
-      );
-      return { bus, emulatorHost: undefined };
-    }
-    if (!hasPubsubEmulator()) {
-      this.logger.warn(
-        'no Pub/Sub emulator in a local Google Cloud SDK: using BUS=postgres ' +
-          '(install google-cloud-cli-pubsub-emulator, or set PUBSUB_EMULATOR_HOST)',
-      );
-      return { bus: 'postgres', emulatorHost: undefined };
-    }
-    const emulator = await startPubsubEmulator(await this.emulatorPort());
-    this.emulator = emulator;
-    this.opened.push({
-      name: 'pubsub emulator',
-      close: async () => {
-        await emulator.stop();
-        this.logger.info('pubsub emulator stopped');
-      },
-    });
-    this.logger.info(
-      { emulatorHost: emulator.host },
-      'pubsub emulator started',
-    );
-    return { bus, emulatorHost: emulator.host };
-  }
-
-  /** PUBSUB_EMULATOR_PORT if free; else 8085 if free; else any free port. */
-  private async emulatorPort(): Promise<number> {
-    const chosen = this.options.emulatorPort;
-    const wanted = chosen ?? DEFAULT_EMULATOR_PORT;
-    if (await isPortFree(wanted)) return wanted;
-    if (chosen !== undefined) {
-      throw new ConfigError(
-        'PUBSUB_EMULATOR_PORT',
-        `is ${chosen}, which is in use: choose another port, or set ` +
-          `PUBSUB_EMULATOR_HOST=127.0.0.1:${chosen} if an emulator runs there`,
-      );
-    }
-    const port = await freePort();
-    this.logger.warn(
-      { busyPort: wanted, port },
-      'port 8085 is in use; the pubsub emulator listens on another port',
-    );
-    return port;
   }
 
   private spawnInstance(instanceId: string, env: NodeJS.ProcessEnv): void {

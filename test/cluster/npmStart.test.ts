@@ -2,8 +2,8 @@ import net from 'node:net';
 
 import type { PubSub } from '@google-cloud/pubsub';
 
+import { DEFAULT_EMULATOR_PORT } from '../../src/cli/clusterOptions.js';
 import { isPortFree } from '../../src/cli/isPortFree.js';
-import { freePort } from '../../src/devtools/pubsubEmulator.js';
 import { connectFeed } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
 import {
@@ -41,6 +41,33 @@ async function readyEndpoints(
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
   }));
+}
+
+/** zowi shares through `from`; zolo, connected to `to`, receives it. */
+async function expectDeliveredAcross(
+  from: ClusterEndpoint,
+  to: ClusterEndpoint,
+): Promise<void> {
+  const tokens = await seedUserTokens();
+  const zolo = await connectFeed(to.wsUrl, tokens.zolo, { label: 'zolo' });
+  try {
+    await zolo.barrier();
+    const template = await addTemplate(from.graphqlUrl, tokens.zowi!, {
+      name: 'Across instances',
+      shareLocationIds: ['location-3'],
+    });
+    await zolo.waitForCount(1);
+    expect(zolo.received.map((received) => received.id)).toEqual([template.id]);
+    expect(zolo.errors).toEqual([]);
+  } finally {
+    await zolo.dispose();
+  }
+}
+
+async function listenOn(port: number): Promise<net.Server> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(port, resolve));
+  return server;
 }
 
 // `npm start` is `npm run build && node dist/cli/cluster.js`; these run the
@@ -145,64 +172,105 @@ describe('npm start (node dist/cli/cluster.js)', () => {
     }
   }, 240_000);
 
-  it('starts a Pub/Sub emulator of its own when none is named, and stops it after the instances', async () => {
+  it('starts a Pub/Sub emulator of its own when none is named, on another port when 8085 is taken, and stops it after the instances', async () => {
     const basePort = await freePortRange(2);
-    const emulatorPort = await freePort();
+    // Unless something already listens on 8085, something does now.
+    const squatter = (await isPortFree(DEFAULT_EMULATOR_PORT))
+      ? await listenOn(DEFAULT_EMULATOR_PORT)
+      : undefined;
+    let emulatorPort: number;
+    try {
+      const cluster = start({
+        CLUSTER_INSTANCES: '2',
+        CLUSTER_BASE_PORT: String(basePort),
+      });
+      const [one, two] = (await readyEndpoints(cluster)) as [
+        ClusterEndpoint,
+        ClusterEndpoint,
+      ];
+      const [moved] = cluster.logged(
+        'cluster',
+        'port 8085 is in use; the pubsub emulator listens on another port',
+      );
+      expect(moved).toMatchObject({ level: 'warn', busyPort: 8085 });
+      emulatorPort = Number(moved?.port);
+      expect(cluster.logged('cluster', 'pubsub emulator started')).toEqual([
+        expect.objectContaining({
+          emulatorHost: `127.0.0.1:${emulatorPort}`,
+        }),
+      ]);
+
+      await expectDeliveredAcross(one, two);
+
+      cluster.pressCtrlC();
+      expect(await cluster.exited).toEqual({ code: 0, signal: null });
+      const messages = cluster.lines.map(
+        (line) => `${line.source}: ${String(line.json?.message)}`,
+      );
+      const emulatorStopped = messages.indexOf(
+        'cluster: pubsub emulator stopped',
+      );
+      for (const instanceId of ['instance-1', 'instance-2']) {
+        const deleted = `${instanceId}: pubsub subscription deleted`;
+        expect(messages.filter((message) => message === deleted)).toHaveLength(
+          1,
+        );
+        expect(emulatorStopped).toBeGreaterThan(messages.indexOf(deleted));
+      }
+    } finally {
+      await new Promise((resolve) => squatter?.close(resolve) ?? resolve(0));
+    }
+    expect(await isPortFree(emulatorPort)).toBe(true);
+  }, 240_000);
+
+  it('falls back to BUS=postgres, saying so, when there is no Pub/Sub emulator; pretty lines with LOG_FORMAT=pretty', async () => {
+    const basePort = await freePortRange(2);
     const cluster = start({
       CLUSTER_INSTANCES: '2',
       CLUSTER_BASE_PORT: String(basePort),
-      PUBSUB_EMULATOR_PORT: String(emulatorPort),
+      PUBSUB_EMULATOR_LAUNCHER: '/nonexistent/cloud-pubsub-emulator',
+      LOG_FORMAT: 'pretty',
     });
-    const [one, two] = (await readyEndpoints(cluster)) as [
-      ClusterEndpoint,
-      ClusterEndpoint,
-    ];
-    expect(cluster.logged('cluster', 'pubsub emulator started')).toEqual([
-      expect.objectContaining({ emulatorHost: `127.0.0.1:${emulatorPort}` }),
-    ]);
+    await cluster.waitForLine(
+      (line) => line.source === 'cluster' && /cluster ready/.test(line.text),
+    );
+    const endpoint = (index: number): ClusterEndpoint => ({
+      label: `instance-${index + 1}`,
+      graphqlUrl: `http://127.0.0.1:${basePort + index}/graphql`,
+      wsUrl: `ws://127.0.0.1:${basePort + index}/graphql`,
+    });
 
-    const tokens = await seedUserTokens();
-    const zolo = await connectFeed(two.wsUrl, tokens.zolo, { label: 'zolo' });
-    try {
-      await zolo.barrier();
-      const template = await addTemplate(one.graphqlUrl, tokens.zowi!, {
-        name: 'Across the emulator',
-        shareLocationIds: ['location-3'],
-      });
-      await zolo.waitForCount(1);
-      expect(zolo.received.map((received) => received.id)).toEqual([
-        template.id,
-      ]);
-    } finally {
-      await zolo.dispose();
+    // "[source] [HH:MM:SS.mmm] LEVEL: message {fields}", uncoloured in a pipe.
+    const pretty = /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR): /;
+    const fallback = cluster.lines.find((line) =>
+      line.text.includes('using BUS=postgres'),
+    );
+    expect(fallback).toMatchObject({ source: 'cluster' });
+    expect(fallback?.text).toMatch(/^\[[\d:.]+\] WARN: no Pub\/Sub emulator/);
+    for (const instanceId of ['instance-1', 'instance-2']) {
+      const started = cluster.lines.find(
+        (line) =>
+          line.source === instanceId &&
+          line.text.includes('template-feed started'),
+      );
+      expect(started?.text).toMatch(pretty);
+      expect(started?.text).toContain('"bus":"postgres"');
     }
+
+    await expectDeliveredAcross(endpoint(0), endpoint(1));
 
     cluster.pressCtrlC();
     expect(await cluster.exited).toEqual({ code: 0, signal: null });
-    const messages = cluster.lines.map(
-      (line) => `${line.source}: ${String(line.json?.message)}`,
-    );
-    const emulatorStopped = messages.indexOf(
-      'cluster: pubsub emulator stopped',
-    );
-    expect(emulatorStopped).toBeGreaterThan(
-      messages.indexOf('instance-1: pubsub subscription deleted'),
-    );
-    expect(emulatorStopped).toBeGreaterThan(
-      messages.indexOf('instance-2: pubsub subscription deleted'),
-    );
-    expect(messages.indexOf('instance-2: pubsub subscription deleted')).toBe(
-      messages.lastIndexOf('instance-2: pubsub subscription deleted'),
-    );
-    expect(await isPortFree(emulatorPort)).toBe(true);
+    expect(
+      cluster.lines.filter((line) =>
+        line.text.includes('template-feed stopped'),
+      ),
+    ).toHaveLength(2);
   }, 240_000);
 
   it('refuses to start, in one line naming CLUSTER_BASE_PORT, when an instance port is taken', async () => {
     const basePort = await freePortRange(2);
-    const squatter = net.createServer();
-    await new Promise<void>((resolve) =>
-      squatter.listen(basePort + 1, resolve),
-    );
+    const squatter = await listenOn(basePort + 1);
     try {
       const cluster = start({
         CLUSTER_INSTANCES: '2',
@@ -224,8 +292,7 @@ describe('npm start (node dist/cli/cluster.js)', () => {
 
   it('refuses to start, in one line naming PUBSUB_EMULATOR_PORT, when that port is taken', async () => {
     const basePort = await freePortRange(1);
-    const squatter = net.createServer();
-    await new Promise<void>((resolve) => squatter.listen(0, resolve));
+    const squatter = await listenOn(0);
     const takenPort = (squatter.address() as net.AddressInfo).port;
     try {
       const cluster = start({

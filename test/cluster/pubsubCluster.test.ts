@@ -32,6 +32,11 @@ import { runCrossInstanceScenario } from './crossInstanceScenario.js';
 // Four real instance processes on one topic of the shared emulator, each
 // with its own subscription. The tests share them: each connects its own
 // clients and looks only at what they receive.
+//
+// A withFilter resolver over BusPubSubEngine delivering across two
+// instances is tested in test/bus/BusPubSubEngine.test.ts (two PubSubBus
+// instances on the emulator); main.ts serves templateAdded through the
+// fan-out registry, not through that engine.
 describe('four instances with BUS=pubsub on the Pub/Sub emulator', () => {
   const topicName = `tf-cluster-${uniqueSuffix()}`;
   let database: TestDatabase;

@@ -163,10 +163,14 @@ function parseLine(raw: string, stream: 'stdout' | 'stderr'): ClusterLine {
   return { source, stream, text, json };
 }
 
-/** A port with `count` free ports from it on, for CLUSTER_BASE_PORT. */
+/**
+ * A port with `count` free ports from it on, for CLUSTER_BASE_PORT. Taken
+ * below Linux's ephemeral range (32768 and up), where the sockets other
+ * suites open at the same time would otherwise land.
+ */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const ports = Array.from({ length: count }, (_, index) => base + index);
     const free = await Promise.all(ports.map((port) => isPortFree(port)));
     if (free.every(Boolean)) return base;
