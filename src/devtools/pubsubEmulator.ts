@@ -38,8 +38,11 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the real Pub/Sub emulator (development and tests only) on `port` (a free one by default) and
- * resolves once it accepts connections.
+ * Starts the real Pub/Sub emulator (development and tests only) on `port` (a
+ * free one by default) and resolves once it accepts connections.
+ *
+ * @throws Error when `port` is already taken: readiness is "something
+ * answers on the port", which would otherwise mistake another server for it.
  */
 export async function startPubsubEmulator(
   port?: number,
@@ -47,6 +50,11 @@ export async function startPubsubEmulator(
   if (!hasPubsubEmulator()) {
     throw new Error(
       `Pub/Sub emulator not found at ${PUBSUB_EMULATOR_LAUNCHER}`,
+    );
+  }
+  if (port !== undefined && (await accepts(port))) {
+    throw new Error(
+      `port ${port} is already in use; cannot start the Pub/Sub emulator there`,
     );
   }
   const chosenPort = port ?? (await freePort());
