@@ -5,7 +5,7 @@ import {
   TEMPLATE_ADDED_TRIGGER,
 } from '../../src/fanout/BusPubSubEngine.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
-import { captureLogs } from '../fanout/captureLogs.js';
+import { captureLogs } from '../support/captureLogs.js';
 import {
   QUIET_PERIOD_MILLIS,
   makePod,

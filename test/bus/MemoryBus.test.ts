@@ -3,7 +3,7 @@ import { MemoryBus } from '../../src/bus/MemoryBus.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
 import { seedEvent, seedUser } from '../domain/seedEvents.js';
-import { captureLogs } from '../fanout/captureLogs.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 /** Runs everything already scheduled, including the bus's deliveries. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -11,15 +11,13 @@ import {
 } from '../../src/bus/PostgresBus.js';
 import { encodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
-import { createLogger } from '../../src/logging/createLogger.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
+import { captureLogs, type LogLine } from '../support/captureLogs.js';
 import {
   ADMIN_DATABASE_URL,
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-
-type LogLine = Record<string, unknown> & { message: string; level: string };
 
 /** Counts what a bus reports; every report must name the postgres bus. */
 class CountingBusMetrics implements BusMetrics {
@@ -119,10 +117,7 @@ describe('PostgresBus', () => {
     database = await createTestDatabase('tf_pgbus');
     store = await PostgresStore.connect({
       url: database.url,
-      logger: createLogger({
-        instanceId: 'store',
-        log: { level: 'silent', format: 'json' },
-      }),
+      logger: captureLogs('silent').logger,
     });
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
@@ -152,14 +147,7 @@ describe('PostgresBus', () => {
   async function startPod(
     options: Partial<PostgresBusOptions> = {},
   ): Promise<Pod> {
-    const logs: LogLine[] = [];
-    const logger = createLogger(
-      {
-        instanceId: `pod-${pods.length + 1}`,
-        log: { level: 'debug', format: 'json' },
-      },
-      { write: (line: string) => logs.push(JSON.parse(line) as LogLine) },
-    );
+    const { logger, lines: logs, withMessage } = captureLogs('debug');
     const received: TemplateEvent[] = [];
     const metrics = new CountingBusMetrics();
     const bus = new PostgresBus({
@@ -175,7 +163,7 @@ describe('PostgresBus', () => {
       logs,
       metrics,
       receivedIds: () => received.map((event) => event.id),
-      logged: (message) => logs.filter((line) => line.message === message),
+      logged: withMessage,
     };
     pods.push(pod);
     await bus.start((event) => received.push(event));

@@ -7,7 +7,7 @@ import type { BusKind } from '../../src/bus/EventBus.js';
 import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
-import { captureLogs, type LogLine } from '../fanout/captureLogs.js';
+import { captureLogs, type LogLine } from '../support/captureLogs.js';
 import { seedEvent } from '../domain/seedEvents.js';
 
 /** Short delays so reconnect tests finish quickly; production uses defaults. */

@@ -13,7 +13,7 @@ import {
   type TemplateEventIterator,
 } from '../../src/fanout/FanoutRegistry.js';
 import { seedEvent, seedUser } from '../domain/seedEvents.js';
-import { captureLogs } from './captureLogs.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 /** Records every call, so tests can assert on what was counted. */
 class RecordingMetrics implements FanoutMetrics {

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../src/domain/errorCodes.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
 import { seedEvent, seedUser } from '../domain/seedEvents.js';
-import { captureLogs } from './captureLogs.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 /**
  * graphql-js wraps a resolver's iterator before graphql-ws sees it; these

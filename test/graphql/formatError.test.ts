@@ -28,7 +28,7 @@ function fromResolver(cause: Error): {
 
 describe('createErrorFormatter', () => {
   it('keeps a DomainError’s message, code and details', () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: true, logger });
     const { formatted, error } = fromResolver(
       new DomainError(ErrorCode.FORBIDDEN, 'location-4 is outside it', {
@@ -44,7 +44,7 @@ describe('createErrorFormatter', () => {
   });
 
   it('hides an unexpected error’s message in production and logs it with its stack', () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: true, logger });
     const { formatted, error } = fromResolver(
       new Error('password authentication failed for user "feed"'),
@@ -67,7 +67,7 @@ describe('createErrorFormatter', () => {
   });
 
   it('shows an unexpected error’s message outside production, but never a stack', () => {
-    const { logger } = captureLogs();
+    const { logger } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: false, logger });
     const { formatted, error } = fromResolver(new Error('boom'));
     expect(format(formatted, error)).toEqual({
@@ -78,7 +78,7 @@ describe('createErrorFormatter', () => {
   });
 
   it('keeps client errors GraphQL and Apollo raise, with their codes', () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: true, logger });
     const parseError = new GraphQLError('Syntax Error: Expected Name', {
       extensions: { code: 'GRAPHQL_PARSE_FAILED' },
@@ -91,7 +91,7 @@ describe('createErrorFormatter', () => {
   });
 
   it('maps Apollo’s codes outside our table onto it', () => {
-    const { logger } = captureLogs();
+    const { logger } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: true, logger });
     const badRequest = new GraphQLError('POST body missing', {
       extensions: { code: 'BAD_REQUEST' },
@@ -102,7 +102,7 @@ describe('createErrorFormatter', () => {
   });
 
   it('treats a GraphQL error without a code as ours', () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const format = createErrorFormatter({ isProduction: true, logger });
     const nonNull = new GraphQLError(
       'Cannot return null for non-nullable field Template.name.',

@@ -1,29 +1,5 @@
-import { Writable } from 'node:stream';
-
 import { createLogger } from '../../src/logging/createLogger.js';
-
-/** Collects the JSON lines a logger writes. */
-function capture(): {
-  stream: Writable;
-  lines: () => Record<string, unknown>[];
-} {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+import { captureStream } from '../support/captureLogs.js';
 
 const config = {
   instanceId: 'pod-7',
@@ -32,10 +8,10 @@ const config = {
 
 describe('createLogger', () => {
   it('writes Cloud Logging fields: severity, message and the instance id', () => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureStream();
     const logger = createLogger(config, stream);
     logger.child({ module: 'bus' }).warn({ attempt: 2 }, 'bus reconnecting');
-    const [line] = lines();
+    const [line] = lines;
     expect(line).toMatchObject({
       severity: 'WARNING',
       message: 'bus reconnecting',
@@ -52,18 +28,18 @@ describe('createLogger', () => {
     ['error', 'ERROR'],
     ['fatal', 'CRITICAL'],
   ] as const)('maps pino level %s to severity %s', (level, severity) => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureStream();
     createLogger(config, stream)[level]('x');
-    expect(lines()[0]?.severity).toBe(severity);
+    expect(lines[0]?.severity).toBe(severity);
   });
 
   it('serialises errors under err with their stack', () => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureStream();
     createLogger(config, stream).error(
       { err: new Error('boom') },
       'store failed',
     );
-    const err = lines()[0]?.err as {
+    const err = lines[0]?.err as {
       message: string;
       stack: string;
       type: string;
@@ -74,7 +50,7 @@ describe('createLogger', () => {
   });
 
   it('never writes a token or connection params', () => {
-    const { stream, lines } = capture();
+    const { stream, text } = captureStream();
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6b3dpIn0.signature';
     createLogger(config, stream).info(
       {
@@ -84,6 +60,7 @@ describe('createLogger', () => {
       },
       'connection',
     );
-    expect(JSON.stringify(lines())).not.toContain(jwt);
+    expect(text()).toContain('[redacted]');
+    expect(text()).not.toContain(jwt);
   });
 });

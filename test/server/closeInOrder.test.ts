@@ -3,7 +3,7 @@ import { captureLogs } from '../support/captureLogs.js';
 
 describe('closeInOrder', () => {
   it('closes every component in the order given', async () => {
-    const { logger } = captureLogs();
+    const { logger } = captureLogs('info');
     const closed: string[] = [];
     const component = (name: string) => ({
       name,
@@ -21,7 +21,7 @@ describe('closeInOrder', () => {
   });
 
   it('still closes the rest when one throws, and reports failure', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const closed: string[] = [];
     const outcome = await closeInOrder(
       [
@@ -48,7 +48,7 @@ describe('closeInOrder', () => {
   });
 
   it('gives up when the budget runs out, naming what hung', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const closed: string[] = [];
     const outcome = await closeInOrder(
       [

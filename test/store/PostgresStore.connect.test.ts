@@ -12,7 +12,7 @@ import {
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { rejectionOf } from './storeContract.js';
-import { createTestLogger } from './testLogger.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 describe('PostgresStore.connect', () => {
   it('fails with one line naming DATABASE_URL, without the password, when nothing listens', async () => {
@@ -22,7 +22,7 @@ describe('PostgresStore.connect', () => {
     const err = await rejectionOf(
       PostgresStore.connect({
         url,
-        logger: createTestLogger('silent').logger,
+        logger: captureLogs('silent').logger,
         connectionTimeoutMillis: 500,
         startupTimeoutMillis: 1_000,
       }),
@@ -39,7 +39,7 @@ describe('PostgresStore.connect', () => {
   });
 
   it('fails at once, without retrying, when the database does not exist', async () => {
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     const err = await rejectionOf(
       PostgresStore.connect({
         url: databaseUrlNamed('tf_no_such_database'),
@@ -68,7 +68,7 @@ describe('PostgresStore connection failures', () => {
   });
 
   it('logs idle connections the server dropped, then carries on', async () => {
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     const store = await PostgresStore.connect({
       url: database.url,
       poolSize: 2,
@@ -107,7 +107,7 @@ describe('PostgresStore connection failures', () => {
   });
 
   it('logs a connection dropped while checked out, instead of crashing', async () => {
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
       const { client, release } = await checkOutClient(pool, logger);

@@ -10,7 +10,7 @@ import {
 } from '../support/testDatabase.js';
 import { ManualClock } from './ManualClock.js';
 import { describeStoreContract, rejectionOf } from './storeContract.js';
-import { createTestLogger } from './testLogger.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 let database: TestDatabase;
 let admin: pg.Pool;
@@ -50,7 +50,7 @@ async function connect(clock = new ManualClock()): Promise<PostgresStore> {
   return PostgresStore.connect({
     url: database.url,
     poolSize: 4,
-    logger: createTestLogger('warn').logger,
+    logger: captureLogs('warn').logger,
     clock: clock.now,
   });
 }
@@ -194,7 +194,7 @@ describe('PostgresStore', () => {
   });
 
   it('skips and logs a stored event that no longer decodes, returning the rest', async () => {
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     const logged = await PostgresStore.connect({ url: database.url, logger });
     try {
       const first = await logged.addTemplate('zowi', {

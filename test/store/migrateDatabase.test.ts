@@ -12,7 +12,7 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-import { createTestLogger } from './testLogger.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 const ALL_VERSIONS = ALL_MIGRATIONS.map((migration) => migration.version);
 
@@ -73,7 +73,7 @@ describe('migrateDatabase', () => {
 
   it('applies every migration once and nothing on a second run', async () => {
     const pool = openPool();
-    const { logger } = createTestLogger();
+    const { logger } = captureLogs();
 
     expect(await migrateDatabase(pool, logger)).toEqual({
       applied: ALL_VERSIONS,
@@ -83,7 +83,7 @@ describe('migrateDatabase', () => {
   });
 
   it('is safe when several instances migrate the same database at once', async () => {
-    const { logger } = createTestLogger('warn');
+    const { logger } = captureLogs('warn');
     const reports = await Promise.all(
       Array.from({ length: 4 }, () => migrateDatabase(openPool(), logger)),
     );
@@ -98,7 +98,7 @@ describe('migrateDatabase', () => {
   });
 
   it('lets several stores start against a new database at the same moment', async () => {
-    const { logger } = createTestLogger('warn');
+    const { logger } = captureLogs('warn');
     const stores = await Promise.all(
       Array.from({ length: 4 }, () =>
         PostgresStore.connect({ url: database.url, poolSize: 2, logger }),
@@ -115,7 +115,7 @@ describe('migrateDatabase', () => {
 
   it('leaves exactly the seed fixture after seeding twice', async () => {
     const pool = openPool();
-    const { logger } = createTestLogger('warn');
+    const { logger } = captureLogs('warn');
     await migrateDatabase(pool, logger);
     await migrateDatabase(pool, logger);
 
@@ -124,7 +124,7 @@ describe('migrateDatabase', () => {
 
   it('puts drifted seed rows back and leaves other rows alone', async () => {
     const pool = openPool();
-    const { logger } = createTestLogger('warn');
+    const { logger } = captureLogs('warn');
     await migrateDatabase(pool, logger);
     await pool.query(
       `UPDATE organizations SET name = 'Renamed' WHERE id = 'org-1'`,
@@ -147,7 +147,7 @@ describe('migrateDatabase', () => {
 
   it('rolls back every migration of a run when one fails', async () => {
     const pool = openPool();
-    const { logger } = createTestLogger('silent');
+    const { logger } = captureLogs('silent');
     const migrations = [
       {
         version: 1,
@@ -168,7 +168,7 @@ describe('migrateDatabase', () => {
 
   it('warns, and carries on, when a newer build has migrated the database', async () => {
     const pool = openPool();
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     await migrateDatabase(pool, logger);
     await pool.query(
       `INSERT INTO schema_migrations (version, name) VALUES (999, 'future')`,

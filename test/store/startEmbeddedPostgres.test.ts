@@ -14,7 +14,7 @@ import {
 import { freePort } from '../support/pubsubEmulator.js';
 import { ADMIN_DATABASE_URL } from '../support/testDatabase.js';
 import { rejectionOf } from './storeContract.js';
-import { createTestLogger, type LogLine } from './testLogger.js';
+import { captureLogs, type LogLine } from '../support/captureLogs.js';
 
 const INSTANCE_SCRIPT = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -63,7 +63,7 @@ describe('startEmbeddedPostgres', () => {
   });
 
   it('initialises and starts a server in a new directory; a concurrent call reuses it', async () => {
-    const { logger, lines } = createTestLogger('debug');
+    const { logger, lines } = captureLogs('debug');
     const dataDir = path.join(parent, 'postgres');
     const port = await freePort();
 
@@ -97,7 +97,7 @@ describe('startEmbeddedPostgres', () => {
   });
 
   it('leaves the server to the process that started it', async () => {
-    const { logger } = createTestLogger('warn');
+    const { logger } = captureLogs('warn');
     const dataDir = path.join(parent, 'postgres');
     const port = await freePort();
     const owner = await startEmbeddedPostgres({ dataDir, port, logger });
@@ -115,7 +115,7 @@ describe('startEmbeddedPostgres', () => {
   });
 
   it('starts again from the directory it initialised, without initialising again', async () => {
-    const { logger, lines } = createTestLogger('info');
+    const { logger, lines } = captureLogs('info');
     const dataDir = path.join(parent, 'postgres');
     const port = await freePort();
     const before = await startEmbeddedPostgres({ dataDir, port, logger });
@@ -142,7 +142,7 @@ describe('startEmbeddedPostgres', () => {
   });
 
   it('refuses a port served by some other PostgreSQL', async () => {
-    const { logger } = createTestLogger('silent');
+    const { logger } = captureLogs('silent');
     const otherPort = Number(new URL(ADMIN_DATABASE_URL).port || 5432);
 
     const err = await rejectionOf(
@@ -158,7 +158,7 @@ describe('startEmbeddedPostgres', () => {
   });
 
   it('takes over a lock file left by a process that died', async () => {
-    const { logger, lines } = createTestLogger('warn');
+    const { logger, lines } = captureLogs('warn');
     const dataDir = path.join(parent, 'postgres');
     // A pid that cannot be running: above the kernel's maximum.
     await fs.writeFile(
