@@ -2,7 +2,7 @@ import type { BusMetrics } from '../../src/bus/BusMetrics.js';
 import { MemoryBus } from '../../src/bus/MemoryBus.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
-import { seedEvent, seedUser } from '../domain/seedEvents.js';
+import { seedEvent, seedUser } from '../support/seedEvents.js';
 import { captureLogs } from '../support/captureLogs.js';
 
 /** Runs everything already scheduled, including the bus's deliveries. */

@@ -8,7 +8,7 @@ import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { captureLogs, type LogLine } from '../support/captureLogs.js';
-import { seedEvent } from '../domain/seedEvents.js';
+import { seedEvent } from '../support/seedEvents.js';
 
 /** Short delays so reconnect tests finish quickly; production uses defaults. */
 export const FAST_TUNING: Partial<PubSubBusTuning> = {

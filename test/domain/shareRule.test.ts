@@ -6,7 +6,7 @@ import {
   type ShareDecision,
 } from '../../src/domain/shareRule.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
-import { seedEvent, seedUser } from './seedEvents.js';
+import { seedEvent, seedUser } from '../support/seedEvents.js';
 
 /** Every seed user's decision for `event`, keyed by user id. */
 function decisionsFor(

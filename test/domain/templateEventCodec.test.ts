@@ -4,7 +4,7 @@ import {
   decodeTemplateEvent,
   encodeTemplateEvent,
 } from '../../src/domain/templateEventCodec.js';
-import { seedEvent } from './seedEvents.js';
+import { seedEvent } from '../support/seedEvents.js';
 
 /** An encoded seed event as a plain object, to be bent out of shape. */
 function wireObject(): Record<string, unknown> {

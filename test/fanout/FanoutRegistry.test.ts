@@ -12,7 +12,7 @@ import {
   type FanoutSubscriber,
   type TemplateEventIterator,
 } from '../../src/fanout/FanoutRegistry.js';
-import { seedEvent, seedUser } from '../domain/seedEvents.js';
+import { seedEvent, seedUser } from '../support/seedEvents.js';
 import { captureLogs } from '../support/captureLogs.js';
 
 /** Records every call, so tests can assert on what was counted. */

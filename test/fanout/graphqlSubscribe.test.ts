@@ -12,7 +12,7 @@ import { DomainError } from '../../src/domain/DomainError.js';
 import { ErrorCode } from '../../src/domain/errorCodes.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
-import { seedEvent, seedUser } from '../domain/seedEvents.js';
+import { seedEvent, seedUser } from '../support/seedEvents.js';
 import { captureLogs } from '../support/captureLogs.js';
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../../src/domain/seedData.js';
 import type { TemplateEvent, User } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/Store.js';
+import { seedUser } from '../support/seedEvents.js';
 import { ManualClock } from './ManualClock.js';
 
 /** A fresh store per test: seeded, with no templates and no events. */
@@ -19,12 +20,6 @@ export interface StoreUnderTest {
 export type CreateStore = (clock: ManualClock) => Promise<StoreUnderTest>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function seedUser(id: string): User {
-  const user = SEED_USERS.find((candidate) => candidate.id === id);
-  if (user === undefined) throw new Error(`no seed user ${id}`);
-  return user;
-}
 
 /** The error a promise rejected with, failing the test if it resolved. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
