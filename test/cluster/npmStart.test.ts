@@ -1,16 +1,17 @@
 import net from 'node:net';
+import path from 'node:path';
 
 import type { PubSub } from '@google-cloud/pubsub';
 
 import { DEFAULT_EMULATOR_PORT } from '../../src/cli/clusterOptions.js';
 import { isPortFree } from '../../src/cli/isPortFree.js';
 import { connectFeed } from '../support/feedClient.js';
+import { builtDist, type BuiltDist } from '../support/builtDist.js';
 import { addTemplate } from '../support/graphqlHttp.js';
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-import { builtCluster, type BuiltCluster } from './builtCluster.js';
 import {
   emulatorAdmin,
   seedUserTokens,
@@ -73,12 +74,12 @@ async function listenOn(port: number): Promise<net.Server> {
 // `npm start` is `npm run build && node dist/cli/cluster.js`; these run the
 // built cluster.js as a terminal would, and stop it with Ctrl-C.
 describe('npm start (node dist/cli/cluster.js)', () => {
-  let built: BuiltCluster;
+  let built: BuiltDist;
   let database: TestDatabase;
   const clusters: RunningCluster[] = [];
 
   function start(env: Record<string, string>): RunningCluster {
-    const cluster = runCluster(built.script, {
+    const cluster = runCluster(path.join(built.directory, 'cli/cluster.js'), {
       DATABASE_URL: database.url,
       ...env,
     });
@@ -88,7 +89,7 @@ describe('npm start (node dist/cli/cluster.js)', () => {
 
   beforeAll(async () => {
     [built, database] = await Promise.all([
-      builtCluster(),
+      builtDist(),
       createTestDatabase('tf_cluster'),
     ]);
   }, 120_000);

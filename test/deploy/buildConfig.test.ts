@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { parse } from 'yaml';
 
-import { repoPath } from './repoPaths.js';
+import { repoPath } from '../support/repoPaths.js';
 
 interface SkaffoldConfig {
   apiVersion: string;

@@ -1,23 +1,18 @@
-import { execFile } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
-  existsSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   rmSync,
-  statSync,
   symlinkSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { repoPath } from './repoPaths.js';
-
-const execFileAsync = promisify(execFile);
+import { builtDist } from '../support/builtDist.js';
+import { repoPath } from '../support/repoPaths.js';
 
 /** The files the image's runtime stage holds, laid out the same way. */
 export interface ReadOnlyApp {
@@ -31,62 +26,20 @@ export interface ReadOnlyApp {
 }
 
 /**
- * The newest modification time of the inputs `npm run build` compiles, so
- * an up-to-date dist/ (CI builds before testing) can be reused.
- */
-function newestBuildInputMillis(): number {
-  const inputs = [
-    repoPath('tsconfig.json'),
-    repoPath('tsconfig.build.json'),
-    repoPath('package.json'),
-  ];
-  const walk = (folder: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) inputs.push(full);
-    }
-  };
-  walk(repoPath('src'));
-  return Math.max(...inputs.map((file) => statSync(file).mtimeMs));
-}
-
-/**
- * Builds the app as `npm run build` does (reusing dist/ when it is newer
- * than every source) into a fresh directory with package.json and a link to
- * node_modules, then takes away every write permission, as the container's
- * read-only root file system does.
+ * Copies dist/ as `npm run build` makes it (see builtDist) into a fresh
+ * directory with package.json and a link to node_modules, then takes away
+ * every write permission, as the container's read-only root file system
+ * does.
  */
 export async function buildReadOnlyApp(): Promise<ReadOnlyApp> {
+  const built = await builtDist();
   const root = mkdtempSync(path.join(os.tmpdir(), 'template-feed-app-'));
   const directory = path.join(root, 'app');
   mkdirSync(directory);
-
-  const repoMain = repoPath('dist/main.js');
-  if (
-    existsSync(repoMain) &&
-    statSync(repoMain).mtimeMs >= newestBuildInputMillis()
-  ) {
-    cpSync(repoPath('dist'), path.join(directory, 'dist'), {
-      recursive: true,
-    });
-  } else {
-    try {
-      await execFileAsync(
-        process.execPath,
-        [
-          repoPath('node_modules/typescript/bin/tsc'),
-          '-p',
-          repoPath('tsconfig.build.json'),
-          '--outDir',
-          path.join(directory, 'dist'),
-        ],
-        { cwd: repoPath() },
-      );
-    } catch (err) {
-      const { stdout } = err as { stdout?: string };
-      throw new Error(`npm run build would fail:\n${stdout ?? String(err)}`);
-    }
+  try {
+    cpSync(built.directory, path.join(directory, 'dist'), { recursive: true });
+  } finally {
+    built.remove();
   }
   cpSync(repoPath('package.json'), path.join(directory, 'package.json'));
   symlinkSync(repoPath('node_modules'), path.join(directory, 'node_modules'));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { repoPath } from './repoPaths.js';
+import { repoPath } from '../support/repoPaths.js';
 
 /**
  * The environment variables src/config/config.ts reads, found by parsing

@@ -7,7 +7,7 @@ import {
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { buildReadOnlyApp, type ReadOnlyApp } from './builtApp.js';
-import { repoPath } from './repoPaths.js';
+import { repoPath } from '../support/repoPaths.js';
 
 /** The container's user (Dockerfile `USER node`, k8s runAsUser: 1000). */
 const CONTAINER_UID = 1000;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 import { parse } from '@cdktf/hcl2json';
 
-import { repoPath } from './repoPaths.js';
+import { repoPath } from '../support/repoPaths.js';
 
 /** One HCL block as @cdktf/hcl2json renders it: attributes and sub-blocks. */
 export type Block = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 
 import { parseAllDocuments } from 'yaml';
 
-import { repoPath } from './repoPaths.js';
+import { repoPath } from '../support/repoPaths.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,12 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The repository root, where src/ and dist/ live. */
-const REPO_ROOT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../..',
-);
+import { REPO_ROOT } from './repoPaths.js';
 
 /** One JSON log line an instance wrote to stdout. */
 export type InstanceLogLine = Record<string, unknown> & {
