@@ -7,7 +7,7 @@
  *
  * Signs a development token the way `npm run token` does. Ctrl-C stops it.
  */
-import { createClient } from 'graphql-ws';
+import { CloseCode, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 import { signDevelopmentToken } from './signDevelopmentToken.js';
@@ -27,6 +27,11 @@ const SUBSCRIPTION = /* GraphQL */ `
   }
 `;
 
+function isRefusal(event: unknown): boolean {
+  const code = (event as { code?: unknown } | null)?.code;
+  return code === CloseCode.Unauthorized || code === CloseCode.Forbidden;
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [userId, url = 'ws://127.0.0.1:3001/graphql'] = argv;
   if (userId === undefined) {
@@ -40,12 +45,17 @@ async function main(argv: readonly string[]): Promise<void> {
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    // A refused token stays refused: say so and stop instead of retrying.
+    shouldRetry: (event) => !isRefusal(event),
     on: {
       connected: () =>
         console.error(`watching templateAdded as ${userId} on ${url}`),
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: string };
+        if (isRefusal(event)) {
+          console.error(`refused (${code} ${reason}); check the token`);
+          process.exit(1);
+        }
         console.error(`socket closed ${code} ${reason}; reconnecting`);
       },
     },
