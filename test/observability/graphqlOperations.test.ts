@@ -1,22 +1,13 @@
-import { MemoryBus } from '../../src/bus/MemoryBus.js';
-import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
-import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
-import {
-  createServer,
-  type TemplateFeedServer,
-} from '../../src/server/createServer.js';
 import {
   createMetrics,
   type TemplateFeedMetrics,
 } from '../../src/server/metrics/createMetrics.js';
-import { PostgresStore } from '../../src/store/PostgresStore.js';
-import { captureLogs, type CapturedLogs } from '../support/captureLogs.js';
 import { connectFeed, refusedCloseCode } from '../support/feedClient.js';
 import { ADD_TEMPLATE, postGraphQL } from '../support/graphqlHttp.js';
 import {
-  createTestDatabase,
-  type TestDatabase,
-} from '../support/testDatabase.js';
+  startTestServer,
+  type TestServer,
+} from '../support/startTestServer.js';
 import { seedUserTokens } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
 import { parseMetrics, type MetricsSnapshot } from './scrapeMetrics.js';
@@ -27,61 +18,18 @@ import { parseMetrics, type MetricsSnapshot } from './scrapeMetrics.js';
  * wired as main.ts wires it.
  */
 describe('GraphQL operation metrics and access lines', () => {
-  let database: TestDatabase;
-  let store: PostgresStore;
-  let bus: MemoryBus;
-  let fanout: FanoutRegistry;
-  let server: TemplateFeedServer;
+  let instance: TestServer;
   let metrics: TemplateFeedMetrics;
-  let logs: CapturedLogs;
   let tokens: Record<string, string>;
-  let baseUrl: string;
-  let graphqlUrl: string;
-  let wsUrl: string;
 
   beforeAll(async () => {
-    logs = captureLogs('debug');
-    const { logger } = logs;
     metrics = createMetrics({ bus: 'memory', defaultMetrics: false });
-    database = await createTestDatabase('tf_obs');
-    store = await PostgresStore.connect({ url: database.url, logger });
-    bus = new MemoryBus({ logger });
-    fanout = new FanoutRegistry({ logger, queueCapacity: 16, metrics });
-    await bus.start((event) => {
-      fanout.dispatch(event);
-    });
-    server = createServer({
-      config: {
-        port: 0,
-        isProduction: false,
-        drainTimeoutSeconds: 10,
-        auth: {
-          jwtSecret: DEVELOPMENT_JWT_SECRET,
-          jwksUrl: undefined,
-          issuer: undefined,
-          audience: undefined,
-        },
-      },
-      host: '127.0.0.1',
-      logger,
-      store,
-      bus,
-      fanout,
-      metrics,
-    });
-    await server.start();
-    baseUrl = `http://127.0.0.1:${server.port}`;
-    graphqlUrl = `${baseUrl}/graphql`;
-    wsUrl = `ws://127.0.0.1:${server.port}/graphql`;
+    instance = await startTestServer({ logLevel: 'debug', metrics });
     tokens = await seedUserTokens();
   });
 
   afterAll(async () => {
-    await server.stop();
-    fanout.close();
-    await bus.close();
-    await store.close();
-    await database.drop();
+    await instance.stop();
   });
 
   const snapshot = async () => parseMetrics(await metrics.render());
@@ -94,7 +42,7 @@ describe('GraphQL operation metrics and access lines', () => {
     return movedSeries(before, after, 'template_feed_graphql_operations_total');
   };
 
-  const accessLines = () => logs.withMessage('graphql request');
+  const accessLines = () => instance.logs.withMessage('graphql request');
 
   /**
    * The access line of the next request after `count` lines: it is written
@@ -112,7 +60,7 @@ describe('GraphQL operation metrics and access lines', () => {
   it('counts a query over HTTP and names it in its access line', async () => {
     const accessCount = accessLines().length;
     const moved = await operationsDuring(async () => {
-      const response = await postGraphQL(graphqlUrl, {
+      const response = await postGraphQL(instance.graphqlUrl, {
         query: 'query Me { me { id } }',
         token: tokens.zowi,
       });
@@ -133,7 +81,7 @@ describe('GraphQL operation metrics and access lines', () => {
   it('counts a refused mutation under its error code', async () => {
     const accessCount = accessLines().length;
     const moved = await operationsDuring(async () => {
-      const response = await postGraphQL(graphqlUrl, {
+      const response = await postGraphQL(instance.graphqlUrl, {
         query: ADD_TEMPLATE,
         variables: { input: { name: 'x', shareLocationIds: ['location-4'] } },
         token: tokens.zowi,
@@ -152,7 +100,7 @@ describe('GraphQL operation metrics and access lines', () => {
     const accessCount = accessLines().length;
     const before = await snapshot();
     const moved = await operationsDuring(async () => {
-      const response = await postGraphQL(graphqlUrl, {
+      const response = await postGraphQL(instance.graphqlUrl, {
         query: 'query Me { me { id } }',
       });
       expect(response.status).toBe(401);
@@ -177,12 +125,12 @@ describe('GraphQL operation metrics and access lines', () => {
   it('counts documents that do not parse, and subscriptions sent over HTTP', async () => {
     const accessCount = accessLines().length;
     const moved = await operationsDuring(async () => {
-      const unparsable = await postGraphQL(graphqlUrl, {
+      const unparsable = await postGraphQL(instance.graphqlUrl, {
         query: 'query {',
         token: tokens.zowi,
       });
       expect(unparsable.status).toBe(400);
-      const subscription = await postGraphQL(graphqlUrl, {
+      const subscription = await postGraphQL(instance.graphqlUrl, {
         query: 'subscription { templateAdded { id } }',
         token: tokens.zowi,
       });
@@ -202,7 +150,7 @@ describe('GraphQL operation metrics and access lines', () => {
   it('logs a body that is not JSON without counting an operation', async () => {
     const accessCount = accessLines().length;
     const moved = await operationsDuring(async () => {
-      const response = await postGraphQL(graphqlUrl, {
+      const response = await postGraphQL(instance.graphqlUrl, {
         rawBody: '{ not json',
         token: tokens.zowi,
       });
@@ -219,11 +167,11 @@ describe('GraphQL operation metrics and access lines', () => {
   it('counts subscriptions and queries over WebSocket, accepted or refused', async () => {
     const accessBefore = accessLines().length;
     const moved = await operationsDuring(async () => {
-      const feed = await connectFeed(wsUrl, tokens.zolo);
-      const invalid = await connectFeed(wsUrl, tokens.zolo, {
+      const feed = await connectFeed(instance.wsUrl, tokens.zolo);
+      const invalid = await connectFeed(instance.wsUrl, tokens.zolo, {
         query: 'subscription { nothingHere }',
       });
-      const query = await connectFeed(wsUrl, tokens.zolo, {
+      const query = await connectFeed(instance.wsUrl, tokens.zolo, {
         query: 'query { me { id } }',
       });
       await Promise.all([feed, invalid, query].map((c) => c.barrier()));
@@ -247,7 +195,9 @@ describe('GraphQL operation metrics and access lines', () => {
     const before = await snapshot();
     const forged = `${tokens.zolo!.slice(0, -4)}AAAA`;
     expect(
-      await refusedCloseCode(wsUrl, { authorization: `Bearer ${forged}` }),
+      await refusedCloseCode(instance.wsUrl, {
+        authorization: `Bearer ${forged}`,
+      }),
     ).toBe(4403);
     const after = await snapshot();
     expect(
@@ -259,15 +209,15 @@ describe('GraphQL operation metrics and access lines', () => {
         }),
     ).toBe(1);
     expect(
-      logs.withMessage('websocket connection refused').at(-1),
+      instance.logs.withMessage('websocket connection refused').at(-1),
     ).toMatchObject({ level: 'info', reason: 'invalid', closeCode: 4403 });
-    expect(logs.text()).not.toContain(forged);
+    expect(instance.logs.text()).not.toContain(forged);
   });
 
   it('writes no access line for the probes or /metrics', async () => {
     const accessBefore = accessLines().length;
     for (const path of ['/healthz', '/readyz', '/metrics']) {
-      const response = await fetch(`${baseUrl}${path}`);
+      const response = await fetch(`${instance.baseUrl}${path}`);
       expect(response.status).toBe(200);
       await response.body?.cancel();
     }
@@ -275,7 +225,7 @@ describe('GraphQL operation metrics and access lines', () => {
   });
 
   it('never logs a token or a request body', () => {
-    const text = logs.text();
+    const text = instance.logs.text();
     for (const token of Object.values(tokens)) {
       expect(text).not.toContain(token);
     }

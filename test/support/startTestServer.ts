@@ -8,6 +8,7 @@ import {
   createServer,
   type TemplateFeedServer,
 } from '../../src/server/createServer.js';
+import type { TemplateFeedMetrics } from '../../src/server/metrics/createMetrics.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
 import type { Store } from '../../src/store/Store.js';
 import { captureLogs, type CapturedLogs } from './captureLogs.js';
@@ -18,6 +19,11 @@ export interface TestServerOptions {
   readonly isProduction?: boolean;
   /** Level of the captured logs. Default 'info'. */
   readonly logLevel?: string;
+  /**
+   * What the bus, the fan-out and the server count into, and what /metrics
+   * renders, as main.ts passes them. Default: nothing is counted.
+   */
+  readonly metrics?: TemplateFeedMetrics;
   /**
    * Wraps the store the server sees (not the one the bus and tests use), to
    * make one of its methods fail, say.
@@ -57,9 +63,11 @@ export async function startTestServer(
   const { logger } = logs;
   const database = await createTestDatabase('tf_server');
   const store = await PostgresStore.connect({ url: database.url, logger });
-  const bus = new MemoryBus({ logger });
-  const fanout = new FanoutRegistry({ logger, queueCapacity: 256 });
+  const { metrics } = options;
+  const bus = new MemoryBus({ logger, metrics });
+  const fanout = new FanoutRegistry({ logger, queueCapacity: 256, metrics });
   await bus.start((event) => {
+    metrics?.eventArrived(event.template.createdAt);
     fanout.dispatch(event);
   });
   const server = createServer({
@@ -79,6 +87,7 @@ export async function startTestServer(
     store: options.serverStore?.(store) ?? store,
     bus: options.serverBus?.(bus) ?? bus,
     fanout,
+    metrics,
   });
   await server.start();
   const baseUrl = `http://127.0.0.1:${server.port}`;
