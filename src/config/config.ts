@@ -70,26 +70,84 @@ const LOG_LEVELS = [
   'silent',
 ];
 
+/**
+ * Every environment variable loadConfig reads. The deploy tests check the
+ * Kubernetes manifests against it, and loadConfig can read no other name
+ * (its `env` is typed by this list).
+ */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'BUS',
+  'GOOGLE_CLOUD_PROJECT',
+  'PUBSUB_EMULATOR_HOST',
+  'PUBSUB_TOPIC',
+  'PUBSUB_SUBSCRIPTION_TTL_SECONDS',
+  'PUBSUB_CREATE_TOPIC',
+  'INSTANCE_ID',
+  'POD_NAME',
+  'DATABASE_URL',
+  'EMBEDDED_PG_DIR',
+  'DATABASE_POOL_SIZE',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'DRAIN_TIMEOUT_SECONDS',
+  'SUBSCRIBER_QUEUE_CAPACITY',
+] as const;
+
+/** The name of a variable loadConfig reads. */
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
 // Pub/Sub resource names: 3-255 characters, start with a letter, and only
-// letters, digits and - _ . ~ + %. The emulator enforces the same.
+// letters, digits and - _ . ~ + %. The emulator enforces the same; real
+// Pub/Sub also reserves names starting with "goog".
 const PUBSUB_NAME = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 
-type Env = Readonly<Record<string, string | undefined>>;
+// A project id: 6-30 lowercase letters, digits and hyphens, starting with a
+// letter and not ending with a hyphen; older projects may carry a domain
+// prefix ("example.com:my-project").
+const PROJECT_ID =
+  /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]\.[a-z]{2,}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+// Real Pub/Sub refuses a subscription expiration policy under one day; the
+// emulator accepts shorter ones, which tests rely on.
+const PUBSUB_MIN_TTL_SECONDS = 86_400;
+const PUBSUB_MAX_TTL_SECONDS = 31 * 86_400;
+
+type Env = Readonly<Partial<Record<ConfigVariable, string>>>;
 
 /**
  * Parses the environment into a frozen Config.
  *
  * @throws ConfigError naming the first variable that is wrong.
  */
-export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = env.NODE_ENV ?? 'development';
+export function loadConfig(
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  const env: Env = environment;
+  // "Production" and "PRODUCTION" mean production too: a typo in case must
+  // not quietly switch off the production checks.
+  const nodeEnv = (nonEmpty(env.NODE_ENV) ?? 'development').toLowerCase();
   const isProduction = nodeEnv === 'production';
 
   const pubsubProjectId = nonEmpty(env.GOOGLE_CLOUD_PROJECT);
+  if (pubsubProjectId !== undefined && !PROJECT_ID.test(pubsubProjectId)) {
+    throw new ConfigError(
+      'GOOGLE_CLOUD_PROJECT',
+      'must be a project id: 6 to 30 lowercase letters, digits and hyphens, starting with a letter',
+    );
+  }
   const emulatorHost = nonEmpty(env.PUBSUB_EMULATOR_HOST);
   const bus = parseBus(env.BUS, pubsubProjectId ?? emulatorHost);
-  if (emulatorHost !== undefined && !/^[^\s:]+:\d{1,5}$/.test(emulatorHost)) {
-    throw new ConfigError('PUBSUB_EMULATOR_HOST', 'must be host:port');
+  if (emulatorHost !== undefined && !isHostAndPort(emulatorHost)) {
+    throw new ConfigError(
+      'PUBSUB_EMULATOR_HOST',
+      'must be host:port with a port from 1 to 65535',
+    );
   }
   if (bus === 'pubsub' && pubsubProjectId === undefined && !emulatorHost) {
     throw new ConfigError(
@@ -103,8 +161,11 @@ export function loadConfig(env: Env = process.env): Config {
     nonEmpty(env.POD_NAME) ??
     `${os.hostname()}-${process.pid}`;
   const topic = nonEmpty(env.PUBSUB_TOPIC) ?? 'template-events';
-  if (!PUBSUB_NAME.test(topic)) {
-    throw new ConfigError('PUBSUB_TOPIC', 'is not a valid Pub/Sub topic name');
+  if (!PUBSUB_NAME.test(topic) || /^goog/i.test(topic)) {
+    throw new ConfigError(
+      'PUBSUB_TOPIC',
+      'is not a valid Pub/Sub topic name (3-255 letters, digits, - _ . ~ + %, starting with a letter, not with "goog")',
+    );
   }
   if (!PUBSUB_NAME.test(`${topic}-${instanceId}`)) {
     throw new ConfigError(
@@ -179,9 +240,12 @@ export function loadConfig(env: Env = process.env): Config {
       subscriptionTtlSeconds: parseInteger(
         env.PUBSUB_SUBSCRIPTION_TTL_SECONDS,
         'PUBSUB_SUBSCRIPTION_TTL_SECONDS',
-        86_400,
-        1,
-        31 * 86_400,
+        PUBSUB_MIN_TTL_SECONDS,
+        emulatorHost === undefined ? PUBSUB_MIN_TTL_SECONDS : 1,
+        PUBSUB_MAX_TTL_SECONDS,
+        emulatorHost === undefined
+          ? "Pub/Sub's minimum is one day; only the emulator (PUBSUB_EMULATOR_HOST) accepts less"
+          : undefined,
       ),
       createTopic: parseBoolean(
         env.PUBSUB_CREATE_TOPIC,
@@ -207,11 +271,13 @@ export function loadConfig(env: Env = process.env): Config {
       audience: nonEmpty(env.AUTH_AUDIENCE),
     },
     log: { level, format },
+    // At least a second: with none, every shutdown is cut off before the
+    // bus can delete this instance's subscription.
     drainTimeoutSeconds: parseInteger(
       env.DRAIN_TIMEOUT_SECONDS,
       'DRAIN_TIMEOUT_SECONDS',
       20,
-      0,
+      1,
       3_600,
     ),
     subscriberQueueCapacity: parseInteger(
@@ -240,7 +306,7 @@ function parseBus(
 
 function parseEnum<T extends string>(
   value: string | undefined,
-  name: string,
+  name: ConfigVariable,
   allowed: readonly T[],
   fallback: T,
 ): T {
@@ -258,10 +324,12 @@ function parseEnum<T extends string>(
 
 function parseInteger(
   value: string | undefined,
-  name: string,
+  name: ConfigVariable,
   fallback: number,
   min: number,
   max: number,
+  /** Appended to the error, after the value: why the range is what it is. */
+  why?: string,
 ): number {
   const raw = nonEmpty(value);
   if (raw === undefined) return fallback;
@@ -269,15 +337,22 @@ function parseInteger(
   if (!/^\d+$/.test(raw) || !parsed.success) {
     throw new ConfigError(
       name,
-      `must be a whole number from ${min} to ${max} (got "${raw}")`,
+      `must be a whole number from ${min} to ${max} (got "${raw}")` +
+        (why === undefined ? '' : `; ${why}`),
     );
   }
   return parsed.data;
 }
 
+function isHostAndPort(value: string): boolean {
+  const match = /^[^\s:]+:(\d{1,5})$/.exec(value);
+  const port = Number(match?.[1]);
+  return port >= 1 && port <= 65_535;
+}
+
 function parseBoolean(
   value: string | undefined,
-  name: string,
+  name: ConfigVariable,
   fallback: boolean,
 ): boolean {
   const raw = nonEmpty(value)?.toLowerCase();

@@ -65,6 +65,14 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ DRAIN_TIMEOUT_SECONDS: '1.5' }, 'DRAIN_TIMEOUT_SECONDS'],
+    [{ DRAIN_TIMEOUT_SECONDS: '0' }, 'DRAIN_TIMEOUT_SECONDS'],
+    [
+      { PUBSUB_SUBSCRIPTION_TTL_SECONDS: '3600' },
+      'PUBSUB_SUBSCRIPTION_TTL_SECONDS',
+    ],
+    [{ GOOGLE_CLOUD_PROJECT: 'bad project!' }, 'GOOGLE_CLOUD_PROJECT'],
+    [{ PUBSUB_EMULATOR_HOST: 'localhost:99999' }, 'PUBSUB_EMULATOR_HOST'],
+    [{ PUBSUB_TOPIC: 'goog-events' }, 'PUBSUB_TOPIC'],
   ])('rejects %j naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);
