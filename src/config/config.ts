@@ -186,8 +186,10 @@ export function loadConfig(
   }
 
   const jwksUrl = nonEmpty(env.AUTH_JWKS_URL);
-  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) {
-    throw new ConfigError('AUTH_JWKS_URL', 'must be a URL');
+  const issuer = nonEmpty(env.AUTH_ISSUER);
+  const audience = nonEmpty(env.AUTH_AUDIENCE);
+  if (jwksUrl !== undefined) {
+    checkJwksSettings(jwksUrl, issuer, audience, isProduction);
   }
   let jwtSecret = nonEmpty(env.AUTH_JWT_SECRET);
   if (isProduction && jwtSecret === DEVELOPMENT_JWT_SECRET) {
@@ -267,8 +269,8 @@ export function loadConfig(
     auth: {
       jwtSecret,
       jwksUrl,
-      issuer: nonEmpty(env.AUTH_ISSUER),
-      audience: nonEmpty(env.AUTH_AUDIENCE),
+      issuer,
+      audience,
     },
     log: { level, format },
     // At least a second: with none, every shutdown is cut off before the
@@ -342,6 +344,41 @@ function parseInteger(
     );
   }
   return parsed.data;
+}
+
+/**
+ * An identity provider's key set signs tokens for all of its clients, so in
+ * production a token is only ours if its issuer and audience say so; and
+ * keys fetched over plain HTTP could be swapped on the way.
+ */
+function checkJwksSettings(
+  jwksUrl: string,
+  issuer: string | undefined,
+  audience: string | undefined,
+  isProduction: boolean,
+): void {
+  const protocol = URL.canParse(jwksUrl) ? new URL(jwksUrl).protocol : '';
+  if (protocol !== 'https:' && (isProduction || protocol !== 'http:')) {
+    throw new ConfigError(
+      'AUTH_JWKS_URL',
+      isProduction
+        ? 'must be an https:// URL when NODE_ENV=production'
+        : 'must be an http:// or https:// URL',
+    );
+  }
+  if (!isProduction) return;
+  if (issuer === undefined) {
+    throw new ConfigError(
+      'AUTH_ISSUER',
+      'is required with AUTH_JWKS_URL when NODE_ENV=production (the issuer tokens must name)',
+    );
+  }
+  if (audience === undefined) {
+    throw new ConfigError(
+      'AUTH_AUDIENCE',
+      'is required with AUTH_JWKS_URL when NODE_ENV=production (the audience tokens must name)',
+    );
+  }
 }
 
 function isHostAndPort(value: string): boolean {

@@ -120,6 +120,9 @@ export function createAuthenticator(
           algorithms,
           issuer: auth.issuer,
           audience: auth.audience,
+          // A token that never expires is a credential that can never be
+          // taken back; refuse it whatever signed it.
+          requiredClaims: ['exp'],
           currentDate: now(),
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });

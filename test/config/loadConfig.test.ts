@@ -115,11 +115,51 @@ describe('loadConfig', () => {
         ...production,
         AUTH_JWT_SECRET: '',
         AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
+        AUTH_ISSUER: 'https://issuer.example',
+        AUTH_AUDIENCE: 'template-feed',
       });
       expect(config.auth.jwtSecret).toBeUndefined();
       expect(config.auth.jwksUrl).toBe(
         'https://issuer.example/.well-known/jwks.json',
       );
+      expect(config.auth.issuer).toBe('https://issuer.example');
+      expect(config.auth.audience).toBe('template-feed');
     });
+
+    it.each([
+      [{ AUTH_JWKS_URL: 'http://issuer.example/jwks' }, 'AUTH_JWKS_URL'],
+      [{ AUTH_JWKS_URL: 'ftp://issuer.example/jwks' }, 'AUTH_JWKS_URL'],
+      [{ AUTH_ISSUER: '' }, 'AUTH_ISSUER'],
+      [{ AUTH_AUDIENCE: ' ' }, 'AUTH_AUDIENCE'],
+    ])('refuses JWKS verification with %j, naming %s', (change, variable) => {
+      const err = configError({
+        ...production,
+        AUTH_JWKS_URL: 'https://issuer.example/jwks',
+        AUTH_ISSUER: 'https://issuer.example',
+        AUTH_AUDIENCE: 'template-feed',
+        ...change,
+      });
+      expect(err.variable).toBe(variable);
+      expect(err.message).not.toContain('\n');
+    });
+  });
+
+  describe('outside production', () => {
+    it('accepts an http JWKS URL without issuer or audience', () => {
+      const config = loadConfig({
+        AUTH_JWKS_URL: 'http://127.0.0.1:5190/jwks',
+      });
+      expect(config.auth.jwksUrl).toBe('http://127.0.0.1:5190/jwks');
+      expect(config.auth.issuer).toBeUndefined();
+    });
+
+    it.each(['ftp://x/jwks', 'not a url', 'file:///etc/jwks.json'])(
+      'refuses the JWKS URL %s',
+      (url) => {
+        expect(configError({ AUTH_JWKS_URL: url }).message).toBe(
+          'AUTH_JWKS_URL must be an http:// or https:// URL',
+        );
+      },
+    );
   });
 });
