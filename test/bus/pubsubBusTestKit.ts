@@ -8,6 +8,7 @@ import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { captureLogs, type LogLine } from '../support/captureLogs.js';
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import { seedEvent } from '../support/seedEvents.js';
 
 /** Short delays so reconnect tests finish quickly; production uses defaults. */
@@ -32,13 +33,9 @@ export function pubsubConfig(options: {
   createTopic?: boolean;
   ttlSeconds?: number;
 }): Config {
-  const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
-  if (emulatorHost === undefined) {
-    throw new Error('PUBSUB_EMULATOR_HOST is unset: jest globalSetup sets it');
-  }
   return loadConfig({
     BUS: 'pubsub',
-    PUBSUB_EMULATOR_HOST: emulatorHost,
+    PUBSUB_EMULATOR_HOST: options.emulatorHost ?? sharedEmulatorHost(),
     PUBSUB_TOPIC: options.topic,
     INSTANCE_ID: options.instanceId,
     PUBSUB_CREATE_TOPIC: String(options.createTopic ?? true),

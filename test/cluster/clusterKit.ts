@@ -5,10 +5,9 @@ import pg from 'pg';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { postGraphQL } from '../support/graphqlHttp.js';
-import {
-  startInstance,
-  type InstanceLogLine,
-  type RunningInstance,
+import type {
+  InstanceLogLine,
+  RunningInstance,
 } from '../support/startInstance.js';
 import { seedUserTokens } from '../support/tokens.js';
 
@@ -18,34 +17,6 @@ export const EMULATOR_PROJECT_ID = 'template-feed-local';
 /** A suffix no other suite uses, for topics and instance ids. */
 export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');
-}
-
-/** The emulator jest's globalSetup started for the whole run. */
-export function sharedEmulatorHost(): string {
-  const host = process.env.PUBSUB_EMULATOR_HOST;
-  if (host === undefined) {
-    throw new Error('jest globalSetup should have started the emulator');
-  }
-  return host;
-}
-
-/**
- * Starts `count` instance processes at once, the nth with `envFor(n)` (n
- * from 1), each named `instance-<n>` unless its env says otherwise.
- */
-export function startInstances(
-  count: number,
-  envFor: (n: number) => Record<string, string>,
-): Promise<RunningInstance[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, index) => {
-      const env = {
-        INSTANCE_ID: `instance-${index + 1}`,
-        ...envFor(index + 1),
-      };
-      return startInstance({ env, label: env.INSTANCE_ID });
-    }),
-  );
 }
 
 /** An admin client on the emulator at `host`, as the instances see it. */

@@ -1,36 +1,29 @@
 import { addTemplate } from '../support/graphqlHttp.js';
+import type { RunningInstance } from '../support/startInstance.js';
 import {
-  stopAllInstances,
-  type RunningInstance,
-} from '../support/startInstance.js';
-import {
-  createTestDatabase,
-  type TestDatabase,
-} from '../support/testDatabase.js';
-import {
-  connectSeedFeeds,
-  seedUserTokens,
-  startInstances,
-} from './clusterKit.js';
+  startInstancesOnFreshDatabase,
+  type InstancesOnDatabase,
+} from '../support/startInstances.js';
+import { connectSeedFeeds, seedUserTokens } from './clusterKit.js';
 
-// BUS=memory is correct for one process only. This pins the known
-// limitation across four: an event reaches only the subscribers of the
-// instance that published it, and every instance says so when it starts.
+// BUS=memory is correct for one process only (the seed scenario on one
+// such process is test/e2e/seedScenario.childProcess.test.ts's). This pins
+// the known limitation across four: an event reaches only the subscribers
+// of the instance that published it, and every instance says so when it
+// starts.
 describe('four instances with BUS=memory', () => {
-  let database: TestDatabase;
-  let instances: RunningInstance[];
+  let cluster: InstancesOnDatabase;
+  let instances: readonly RunningInstance[];
 
   beforeAll(async () => {
-    database = await createTestDatabase('tf_cluster');
-    instances = await startInstances(4, () => ({
-      DATABASE_URL: database.url,
+    cluster = await startInstancesOnFreshDatabase('tf_cluster', 4, () => ({
       BUS: 'memory',
     }));
+    ({ instances } = cluster);
   }, 120_000);
 
   afterAll(async () => {
-    await stopAllInstances();
-    await database.drop();
+    await cluster?.stop();
   });
 
   it('warns on every instance that events will not cross instances', () => {

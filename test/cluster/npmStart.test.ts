@@ -5,9 +5,10 @@ import type { PubSub } from '@google-cloud/pubsub';
 
 import { DEFAULT_EMULATOR_PORT } from '../../src/cli/clusterOptions.js';
 import { isPortFree } from '../../src/cli/isPortFree.js';
-import { connectFeed } from '../support/feedClient.js';
 import { builtDist, type BuiltDist } from '../support/builtDist.js';
+import { connectFeed } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import {
   createTestDatabase,
   type TestDatabase,
@@ -15,7 +16,6 @@ import {
 import {
   emulatorAdmin,
   seedUserTokens,
-  sharedEmulatorHost,
   subscriptionsOf,
   uniqueSuffix,
   type ClusterEndpoint,

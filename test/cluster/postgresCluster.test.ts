@@ -1,31 +1,27 @@
+import type { RunningInstance } from '../support/startInstance.js';
 import {
-  stopAllInstances,
-  type RunningInstance,
-} from '../support/startInstance.js';
-import {
-  createTestDatabase,
-  type TestDatabase,
-} from '../support/testDatabase.js';
-import { startInstances } from './clusterKit.js';
+  startInstancesOnFreshDatabase,
+  type InstancesOnDatabase,
+} from '../support/startInstances.js';
 import { runCrossInstanceScenario } from './crossInstanceScenario.js';
 
 // The same four processes and the same scenario as pubsubCluster.test.ts,
-// with LISTEN/NOTIFY on the store's PostgreSQL as the bus.
+// with LISTEN/NOTIFY on the store's PostgreSQL as the bus: every delivery
+// crosses instances. One instance delivering to its own clients over this
+// bus is test/e2e/seedScenario.childProcess.test.ts's.
 describe('four instances with BUS=postgres', () => {
-  let database: TestDatabase;
-  let instances: RunningInstance[];
+  let cluster: InstancesOnDatabase;
+  let instances: readonly RunningInstance[];
 
   beforeAll(async () => {
-    database = await createTestDatabase('tf_cluster');
-    instances = await startInstances(4, () => ({
-      DATABASE_URL: database.url,
+    cluster = await startInstancesOnFreshDatabase('tf_cluster', 4, () => ({
       BUS: 'postgres',
     }));
+    ({ instances } = cluster);
   }, 120_000);
 
   afterAll(async () => {
-    await stopAllInstances();
-    await database.drop();
+    await cluster?.stop();
   });
 
   it('delivers each template to exactly the users the share rule names, on whichever instance they are connected to', async () => {

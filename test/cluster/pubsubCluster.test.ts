@@ -8,21 +8,17 @@ import {
 } from '../../src/domain/templateEventCodec.js';
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
+import type { RunningInstance } from '../support/startInstance.js';
 import {
-  stopAllInstances,
-  type RunningInstance,
-} from '../support/startInstance.js';
+  startInstancesOnFreshDatabase,
+  type InstancesOnDatabase,
+} from '../support/startInstances.js';
 import { waitUntil } from '../support/waitUntil.js';
-import {
-  createTestDatabase,
-  type TestDatabase,
-} from '../support/testDatabase.js';
 import {
   emulatorAdmin,
   logged,
   seedUserTokens,
-  sharedEmulatorHost,
-  startInstances,
   storedEvent,
   subscriptionsOf,
   uniqueSuffix,
@@ -31,7 +27,10 @@ import { runCrossInstanceScenario } from './crossInstanceScenario.js';
 
 // Four real instance processes on one topic of the shared emulator, each
 // with its own subscription. The tests share them: each connects its own
-// clients and looks only at what they receive.
+// clients and looks only at what they receive. What they show and
+// test/e2e/seedScenario.childProcess.test.ts (one instance, all its
+// clients on it) does not: events crossing instances, invalid and
+// duplicate messages, and every subscription gone after exit.
 //
 // A withFilter resolver over BusPubSubEngine delivering across two
 // instances is tested in test/bus/BusPubSubEngine.test.ts (two PubSubBus
@@ -39,25 +38,24 @@ import { runCrossInstanceScenario } from './crossInstanceScenario.js';
 // fan-out registry, not through that engine.
 describe('four instances with BUS=pubsub on the Pub/Sub emulator', () => {
   const topicName = `tf-cluster-${uniqueSuffix()}`;
-  let database: TestDatabase;
+  let cluster: InstancesOnDatabase;
   let admin: PubSub;
-  let instances: RunningInstance[];
+  let instances: readonly RunningInstance[];
   let tokens: Record<string, string>;
   const feeds: FeedClient[] = [];
 
   beforeAll(async () => {
     const emulatorHost = sharedEmulatorHost();
-    database = await createTestDatabase('tf_cluster');
     admin = emulatorAdmin(emulatorHost);
     tokens = await seedUserTokens();
-    instances = await startInstances(4, () => ({
-      DATABASE_URL: database.url,
+    cluster = await startInstancesOnFreshDatabase('tf_cluster', 4, () => ({
       BUS: 'pubsub',
       PUBSUB_EMULATOR_HOST: emulatorHost,
       PUBSUB_TOPIC: topicName,
       // Duplicates are logged at debug.
       LOG_LEVEL: 'debug',
     }));
+    ({ instances } = cluster);
   }, 120_000);
 
   afterEach(async () => {
@@ -65,9 +63,8 @@ describe('four instances with BUS=pubsub on the Pub/Sub emulator', () => {
   });
 
   afterAll(async () => {
-    await stopAllInstances();
+    await cluster?.stop();
     await admin.close();
-    await database.drop();
   });
 
   /**
@@ -152,7 +149,7 @@ describe('four instances with BUS=pubsub on the Pub/Sub emulator', () => {
     });
     await Promise.all(clients.map((feed) => feed.waitForCount(1)));
     const event = decodeTemplateEvent(
-      (await storedEvent(database.url, stored.id)).payload,
+      (await storedEvent(cluster.database.url, stored.id)).payload,
     );
 
     // The same event twice more, straight to the topic: a redelivery.

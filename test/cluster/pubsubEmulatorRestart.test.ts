@@ -9,17 +9,13 @@ import {
   stopAllInstances,
   type RunningInstance,
 } from '../support/startInstance.js';
+import { startInstances } from '../support/startInstances.js';
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { waitUntil } from '../support/waitUntil.js';
-import {
-  logged,
-  seedUserTokens,
-  startInstances,
-  uniqueSuffix,
-} from './clusterKit.js';
+import { logged, seedUserTokens, uniqueSuffix } from './clusterKit.js';
 
 /**
  * The instances' own reconnect delays grow to 30 s and they probe every

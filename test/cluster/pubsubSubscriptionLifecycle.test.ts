@@ -2,6 +2,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import {
   startInstance,
   stopAllInstances,
@@ -18,7 +19,6 @@ import {
   emulatorAdmin,
   logged,
   seedUserTokens,
-  sharedEmulatorHost,
   sleep,
   storedEvent,
   subscriptionsOf,

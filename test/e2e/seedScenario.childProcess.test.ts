@@ -1,34 +1,38 @@
 import { randomBytes } from 'node:crypto';
 
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
+import type { RunningInstance } from '../support/startInstance.js';
 import {
-  startInstance,
-  stopAllInstances,
-  type RunningInstance,
-} from '../support/startInstance.js';
-import {
-  createTestDatabase,
-  type TestDatabase,
-} from '../support/testDatabase.js';
+  startInstancesOnFreshDatabase,
+  type InstancesOnDatabase,
+} from '../support/startInstances.js';
 import { runSeedScenario } from './seedScenario.js';
 
+// One real process per bus, every client connected to it. What this shows
+// and the four-instance suites in test/cluster do not:
+// - the instance that publishes an event hands it to its own subscribers
+//   exactly once, through each bus (over Pub/Sub, by way of its own
+//   subscription); in the cluster scenario every delivery crosses
+//   instances;
+// - main.ts's start-up line (port, bus, instance id; topic and
+//   subscription), logs free of credentials after authenticated traffic,
+//   and the order main.ts closes things in on SIGTERM, with nothing on
+//   stderr.
+
 describe('the seed scenario against a real template-feed process', () => {
-  let database: TestDatabase;
+  let suite: InstancesOnDatabase;
   let instance: RunningInstance;
 
   beforeAll(async () => {
-    database = await createTestDatabase('tf_e2e');
-    instance = await startInstance({
-      env: {
-        DATABASE_URL: database.url,
-        BUS: 'memory',
-        INSTANCE_ID: 'seed-scenario',
-      },
-    });
+    suite = await startInstancesOnFreshDatabase('tf_e2e', 1, () => ({
+      BUS: 'memory',
+      INSTANCE_ID: 'seed-scenario',
+    }));
+    instance = suite.instances[0]!;
   });
 
   afterAll(async () => {
-    await stopAllInstances();
-    await database.drop();
+    await suite?.stop();
   });
 
   it('delivers each template to exactly the users the share rule names', async () => {
@@ -69,32 +73,24 @@ describe('the seed scenario against a real template-feed process', () => {
 });
 
 describe('the seed scenario through the Pub/Sub emulator', () => {
-  let database: TestDatabase;
+  let suite: InstancesOnDatabase;
   let instance: RunningInstance;
   const suffix = randomBytes(4).toString('hex');
   const topic = `tf-e2e-${suffix}`;
   const instanceId = `seed-${suffix}`;
 
   beforeAll(async () => {
-    const emulatorHost = process.env.PUBSUB_EMULATOR_HOST;
-    if (emulatorHost === undefined) {
-      throw new Error('jest globalSetup should have started the emulator');
-    }
-    database = await createTestDatabase('tf_e2e');
-    instance = await startInstance({
-      env: {
-        DATABASE_URL: database.url,
-        BUS: 'pubsub',
-        PUBSUB_EMULATOR_HOST: emulatorHost,
-        PUBSUB_TOPIC: topic,
-        INSTANCE_ID: instanceId,
-      },
-    });
+    suite = await startInstancesOnFreshDatabase('tf_e2e', 1, () => ({
+      BUS: 'pubsub',
+      PUBSUB_EMULATOR_HOST: sharedEmulatorHost(),
+      PUBSUB_TOPIC: topic,
+      INSTANCE_ID: instanceId,
+    }));
+    instance = suite.instances[0]!;
   });
 
   afterAll(async () => {
-    await stopAllInstances();
-    await database.drop();
+    await suite?.stop();
   });
 
   it('names its topic and its own subscription when it starts', async () => {
@@ -119,23 +115,19 @@ describe('the seed scenario through the Pub/Sub emulator', () => {
 });
 
 describe('the seed scenario through PostgreSQL LISTEN/NOTIFY', () => {
-  let database: TestDatabase;
+  let suite: InstancesOnDatabase;
   let instance: RunningInstance;
 
   beforeAll(async () => {
-    database = await createTestDatabase('tf_e2e');
-    instance = await startInstance({
-      env: {
-        DATABASE_URL: database.url,
-        BUS: 'postgres',
-        INSTANCE_ID: 'seed-postgres',
-      },
-    });
+    suite = await startInstancesOnFreshDatabase('tf_e2e', 1, () => ({
+      BUS: 'postgres',
+      INSTANCE_ID: 'seed-postgres',
+    }));
+    instance = suite.instances[0]!;
   });
 
   afterAll(async () => {
-    await stopAllInstances();
-    await database.drop();
+    await suite?.stop();
   });
 
   it('delivers each template to exactly the users the share rule names', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate, type AddedTemplate } from '../support/graphqlHttp.js';
+import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import {
   startInstance,
   stopAllInstances,
@@ -42,22 +43,17 @@ describe('metrics and logs of two instances running the seed scenario', () => {
   let before: { a: MetricsSnapshot; b: MetricsSnapshot };
   let after: { a: MetricsSnapshot; b: MetricsSnapshot };
 
-  const start = (instanceId: string) => {
-    const emulatorHost = process.env.PUBSUB_EMULATOR_HOST;
-    if (emulatorHost === undefined) {
-      throw new Error('jest globalSetup should have started the emulator');
-    }
-    return startInstance({
+  const start = (instanceId: string) =>
+    startInstance({
       env: {
         DATABASE_URL: database.url,
         BUS: 'pubsub',
-        PUBSUB_EMULATOR_HOST: emulatorHost,
+        PUBSUB_EMULATOR_HOST: sharedEmulatorHost(),
         PUBSUB_TOPIC: topic,
         INSTANCE_ID: instanceId,
         LOG_LEVEL: 'debug',
       },
     });
-  };
 
   const feed = async (pod: RunningInstance, userId: string, label = userId) => {
     const client = await connectFeed(pod.wsUrl, tokens[userId], { label });
