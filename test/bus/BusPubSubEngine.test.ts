@@ -132,6 +132,6 @@ describe('BusPubSubEngine over PubSubBus', () => {
     await expect(
       a.engine.publish(TEMPLATE_ADDED_TRIGGER, { templateAdded: { id: '1' } }),
     ).rejects.toThrow(/payload must be a TemplateEvent/);
-    expect(a.pod.metrics.count('publishFailed')).toBe(0);
+    expect(a.pod.metrics.count('publishFailed', 'pubsub')).toBe(0);
   });
 });

@@ -1,28 +1,12 @@
-import type { BusMetrics } from '../../src/bus/BusMetrics.js';
 import { MemoryBus } from '../../src/bus/MemoryBus.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { FanoutRegistry } from '../../src/fanout/FanoutRegistry.js';
 import { seedEvent, seedUser } from '../support/seedEvents.js';
 import { captureLogs } from '../support/captureLogs.js';
+import { CountingBusMetrics } from '../support/CountingBusMetrics.js';
 
 /** Runs everything already scheduled, including the bus's deliveries. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-/** Counts what the bus reports, by method, as the server's metrics would. */
-class CountingBusMetrics implements BusMetrics {
-  readonly counts = { received: 0, invalid: 0, duplicates: 0 };
-  eventReceived(): void {
-    this.counts.received += 1;
-  }
-  invalidMessageDropped(): void {
-    this.counts.invalid += 1;
-  }
-  duplicateDropped(): void {
-    this.counts.duplicates += 1;
-  }
-  reconnected(): void {}
-  publishFailed(): void {}
-}
 
 function setUp() {
   const logs = captureLogs('debug');
@@ -78,7 +62,13 @@ describe('MemoryBus', () => {
     await settle();
 
     expect(received.map((e) => e.id)).toEqual(['twice', 'once']);
-    expect(metrics.counts).toEqual({ received: 2, invalid: 0, duplicates: 1 });
+    expect(metrics.countsFor('memory')).toEqual({
+      eventReceived: 2,
+      invalidMessageDropped: 0,
+      duplicateDropped: 1,
+      reconnected: 0,
+      publishFailed: 0,
+    });
     expect(logs.withMessage('duplicate event dropped')).toEqual([
       expect.objectContaining({ level: 'debug', eventId: 'twice' }),
     ]);

@@ -3,8 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 
-import type { BusMetrics } from '../../src/bus/BusMetrics.js';
-import type { BusKind } from '../../src/bus/EventBus.js';
 import {
   PostgresBus,
   type PostgresBusOptions,
@@ -13,44 +11,12 @@ import { encodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
 import { captureLogs, type LogLine } from '../support/captureLogs.js';
+import { CountingBusMetrics } from '../support/CountingBusMetrics.js';
 import {
   ADMIN_DATABASE_URL,
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-
-/** Counts what a bus reports; every report must name the postgres bus. */
-class CountingBusMetrics implements BusMetrics {
-  readonly counts = {
-    eventReceived: 0,
-    invalidMessageDropped: 0,
-    duplicateDropped: 0,
-    reconnected: 0,
-    publishFailed: 0,
-  };
-  readonly kinds = new Set<BusKind>();
-
-  eventReceived(kind: BusKind): void {
-    this.count('eventReceived', kind);
-  }
-  invalidMessageDropped(kind: BusKind): void {
-    this.count('invalidMessageDropped', kind);
-  }
-  duplicateDropped(kind: BusKind): void {
-    this.count('duplicateDropped', kind);
-  }
-  reconnected(kind: BusKind): void {
-    this.count('reconnected', kind);
-  }
-  publishFailed(kind: BusKind): void {
-    this.count('publishFailed', kind);
-  }
-
-  private count(name: keyof typeof this.counts, kind: BusKind): void {
-    this.counts[name] += 1;
-    this.kinds.add(kind);
-  }
-}
 
 /** One instance ("pod"): its bus, what its handler got, what it logged. */
 interface Pod {
@@ -271,7 +237,7 @@ describe('PostgresBus', () => {
     expect(a.logged('duplicate event dropped')).toEqual([
       expect.objectContaining({ eventId: event.id }),
     ]);
-    expect(a.metrics.counts).toMatchObject({
+    expect(a.metrics.countsFor('postgres')).toMatchObject({
       eventReceived: 2,
       duplicateDropped: 1,
     });
@@ -334,7 +300,7 @@ describe('PostgresBus', () => {
       expect.objectContaining({ delivered: 2 }),
     ]);
     // Re-reading the window is expected, not a duplicate delivery.
-    expect(a.metrics.counts).toEqual({
+    expect(a.metrics.countsFor('postgres')).toEqual({
       eventReceived: 4,
       invalidMessageDropped: 0,
       duplicateDropped: 0,
@@ -409,7 +375,7 @@ describe('PostgresBus', () => {
     ).toEqual([
       expect.objectContaining({ level: 'warn', eventId: 'not-an-event-id' }),
     ]);
-    expect(a.metrics.counts).toMatchObject({
+    expect(a.metrics.countsFor('postgres')).toMatchObject({
       eventReceived: 1,
       invalidMessageDropped: 2,
     });
@@ -427,7 +393,7 @@ describe('PostgresBus', () => {
     );
     expect(a.bus.isAttached()).toBe(false);
     await expect(a.bus.publish(makeEvent())).rejects.toThrow('closed');
-    expect(a.metrics.counts.publishFailed).toBe(1);
+    expect(a.metrics.count('publishFailed', 'postgres')).toBe(1);
     await expect(a.bus.close()).resolves.toBeUndefined();
   });
 

@@ -79,8 +79,8 @@ describe('PubSubBus', () => {
     expect(a.receivedIds()).toEqual([event.id]);
     expect(b.receivedIds()).toEqual([event.id]);
     expect(b.received[0]).toEqual(event);
-    expect(a.metrics.count('eventReceived')).toBe(1);
-    expect(b.metrics.count('eventReceived')).toBe(1);
+    expect(a.metrics.count('eventReceived', 'pubsub')).toBe(1);
+    expect(b.metrics.count('eventReceived', 'pubsub')).toBe(1);
   });
 
   it('keeps a subscription per instance with the configured TTL and deletes it on close', async () => {
@@ -204,7 +204,7 @@ describe('PubSubBus', () => {
       [notJsonId, wrongShapeId].sort(),
     );
     // Acked, not nacked: they are not offered again.
-    expect(a.metrics.count('invalidMessageDropped')).toBe(2);
+    expect(a.metrics.count('invalidMessageDropped', 'pubsub')).toBe(2);
   });
 
   it('hands an event published twice to the handler once', async () => {
@@ -216,12 +216,12 @@ describe('PubSubBus', () => {
     await a.bus.publish(event);
 
     await waitFor(
-      () => a.metrics.count('duplicateDropped') === 1,
+      () => a.metrics.count('duplicateDropped', 'pubsub') === 1,
       'the second copy is dropped',
     );
     await sleep(QUIET_PERIOD_MILLIS);
     expect(a.receivedIds()).toEqual([event.id]);
-    expect(a.metrics.count('eventReceived')).toBe(1);
+    expect(a.metrics.count('eventReceived', 'pubsub')).toBe(1);
   });
 
   it('nacks an event whose handler throws and hands it over again on redelivery', async () => {

@@ -69,7 +69,9 @@ describe('PubSubBus when the emulator restarts', () => {
     );
     for (const pod of [a, b]) {
       expect(pod.receivedIds()).toEqual([before.id, after.id]);
-      expect(pod.metrics.count('reconnected')).toBeGreaterThanOrEqual(1);
+      expect(pod.metrics.count('reconnected', 'pubsub')).toBeGreaterThanOrEqual(
+        1,
+      );
       expect(pod.logged('pubsub reconnecting')[0]).toMatchObject({
         level: 'warn',
         subscriptionName: pod.bus.subscriptionName,
@@ -77,7 +79,7 @@ describe('PubSubBus when the emulator restarts', () => {
       // Recreated after the restart, with the same settings.
       expect(pod.logged('pubsub subscription created')).toHaveLength(2);
       expect(pod.logged('pubsub reattached')).toHaveLength(
-        pod.metrics.count('reconnected'),
+        pod.metrics.count('reconnected', 'pubsub'),
       );
     }
   }, 180_000);

@@ -2,12 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { PubSub } from '@google-cloud/pubsub';
 
-import type { BusMetrics } from '../../src/bus/BusMetrics.js';
-import type { BusKind } from '../../src/bus/EventBus.js';
 import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import { captureLogs, type LogLine } from '../support/captureLogs.js';
+import { CountingBusMetrics } from '../support/CountingBusMetrics.js';
 import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import { seedEvent } from '../support/seedEvents.js';
 
@@ -60,36 +59,6 @@ export function uniqueEvent(
   shareLocationIds: readonly string[] = ['location-3'],
 ): TemplateEvent {
   return seedEvent(authorId, shareLocationIds, { id: randomUUID() });
-}
-
-/** Counts each BusMetrics call, keyed "<method>:<kind>". */
-export class CountingBusMetrics implements BusMetrics {
-  readonly counts = new Map<string, number>();
-
-  eventReceived(kind: BusKind): void {
-    this.bump('eventReceived', kind);
-  }
-  invalidMessageDropped(kind: BusKind): void {
-    this.bump('invalidMessageDropped', kind);
-  }
-  duplicateDropped(kind: BusKind): void {
-    this.bump('duplicateDropped', kind);
-  }
-  reconnected(kind: BusKind): void {
-    this.bump('reconnected', kind);
-  }
-  publishFailed(kind: BusKind): void {
-    this.bump('publishFailed', kind);
-  }
-
-  count(method: keyof BusMetrics, kind: BusKind = 'pubsub'): number {
-    return this.counts.get(`${method}:${kind}`) ?? 0;
-  }
-
-  private bump(method: string, kind: BusKind): void {
-    const key = `${method}:${kind}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
 }
 
 /** One instance ("pod"): its bus, what its handler got, what it logged. */
