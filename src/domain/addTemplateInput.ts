@@ -1,6 +1,13 @@
 import { DomainError } from './DomainError.js';
 import { ErrorCode } from './errorCodes.js';
+import {
+  codePointLength,
+  ID_MAX_LENGTH,
+  isSafeId,
+  isSafeText,
+} from './safeText.js';
 
+/** In code points, so an emoji counts as one character, as people count. */
 export const TEMPLATE_NAME_MAX_LENGTH = 200;
 export const SHARE_LOCATIONS_MAX = 100;
 
@@ -22,10 +29,23 @@ export function validateAddTemplateInput(input: {
   readonly shareLocationIds: readonly string[];
 }): AddTemplateInput {
   const name = input.name.trim();
-  if (name.length === 0 || name.length > TEMPLATE_NAME_MAX_LENGTH) {
+  // The length check comes first and bounds the work of the others; a name
+  // over twice the limit in code units is over it in code points too.
+  const nameLength =
+    name.length > 2 * TEMPLATE_NAME_MAX_LENGTH
+      ? name.length
+      : codePointLength(name);
+  if (nameLength === 0 || nameLength > TEMPLATE_NAME_MAX_LENGTH) {
     throw new DomainError(
       ErrorCode.BAD_USER_INPUT,
       `name must be 1 to ${TEMPLATE_NAME_MAX_LENGTH} characters after trimming`,
+      { field: 'name' },
+    );
+  }
+  if (!isSafeText(name)) {
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      'name must have a visible character and no control characters or unpaired surrogates',
       { field: 'name' },
     );
   }
@@ -50,6 +70,14 @@ export function validateAddTemplateInput(input: {
       {
         field: 'shareLocationIds',
       },
+    );
+  }
+  // The bad id itself is not echoed: it may be huge or unprintable.
+  if (!shareLocationIds.every(isSafeId)) {
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `shareLocationIds has an id longer than ${ID_MAX_LENGTH} characters or with control characters or unpaired surrogates`,
+      { field: 'shareLocationIds' },
     );
   }
   return { name, shareLocationIds };

@@ -1,4 +1,5 @@
 import { validateAddTemplateInput } from '../domain/addTemplateInput.js';
+import { isSafeId } from '../domain/safeText.js';
 import type {
   Location,
   Organization,
@@ -104,8 +105,12 @@ export const resolvers = {
       NoArgs,
       TemplateParent[]
     >,
+    // An id no template could have (NUL, unpaired surrogates) names none;
+    // the store is not asked, as PostgreSQL would fail on it.
     template: ((_root, { id }, { viewer, store }) =>
-      store.getVisibleTemplate(viewer, id)) satisfies Resolver<
+      isSafeId(id)
+        ? store.getVisibleTemplate(viewer, id)
+        : null) satisfies Resolver<
       unknown,
       { readonly id: string },
       TemplateParent | null

@@ -6,6 +6,7 @@ import {
 } from 'jose';
 
 import type { Config } from '../config/config.js';
+import { isSafeId } from '../domain/safeText.js';
 import type { User } from '../domain/types.js';
 import type { Store } from '../store/Store.js';
 
@@ -135,7 +136,10 @@ export function createAuthenticator(
         if (err instanceof errors.JOSEError) return fail('invalid');
         throw err;
       }
-      if (subject === undefined || subject === '') return fail('invalid');
+      // A sub that cannot name a stored user (NUL, unpaired surrogates, a
+      // megabyte of text) is refused here: PostgreSQL would fail on it
+      // rather than find nobody.
+      if (subject === undefined || !isSafeId(subject)) return fail('invalid');
 
       const user = await store.getUser(subject);
       return user === null ? fail('unknown-user') : { ok: true, user };
