@@ -1,31 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 
+import { freePort } from '../support/pubsubEmulator.js';
+import { repoPath } from '../support/repoPaths.js';
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { buildReadOnlyApp, type ReadOnlyApp } from './builtApp.js';
-import { repoPath } from '../support/repoPaths.js';
 
 /** The container's user (Dockerfile `USER node`, k8s runAsUser: 1000). */
 const CONTAINER_UID = 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === 'object' && address !== null)
-          resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
 
 /** Polls `url` until it answers `status`; fails if the process exits. */
 async function waitForStatus(
