@@ -15,6 +15,16 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** A subscriber fell too far behind; it should resubscribe and refetch. */
   SUBSCRIBER_OVERFLOW: 'SUBSCRIBER_OVERFLOW',
+  /**
+   * A WebSocket connection already runs as many subscriptions as one may;
+   * complete one first, or open another connection.
+   */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /**
+   * A WebSocket `subscribe` reused the id of an operation the server is
+   * still finishing; use a new id.
+   */
+  OPERATION_ID_IN_USE: 'OPERATION_ID_IN_USE',
   /** The instance is draining or a dependency is down; retry elsewhere. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Our fault. Details are logged, never sent in production. */
