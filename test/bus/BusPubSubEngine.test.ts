@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { withFilter } from 'graphql-subscriptions';
 
 import {
@@ -10,7 +12,6 @@ import {
   QUIET_PERIOD_MILLIS,
   makePod,
   pubsubConfig,
-  sleep,
   uniqueEvent,
   uniqueTopic,
   waitFor,

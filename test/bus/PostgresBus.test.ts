@@ -17,6 +17,7 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
+import { waitUntil } from '../support/waitUntil.js';
 
 /** One instance ("pod"): its bus, what its handler got, what it logged. */
 interface Pod {
@@ -57,17 +58,13 @@ function makeEvent(): TemplateEvent {
   };
 }
 
-/** Polls `condition` until it holds; fails the test after `timeoutMillis`. */
-async function waitFor(
+/** waitUntil, given 15 s by default: a reconnect takes a few seconds. */
+function waitFor(
   description: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMillis = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitUntil(condition, description, timeoutMillis);
 }
 
 describe('PostgresBus', () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import type { Message, PubSub } from '@google-cloud/pubsub';
@@ -8,11 +9,13 @@ import { ConfigError } from '../../src/config/ConfigError.js';
 import { encodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
 import {
+  emulatorAdmin,
+  sharedEmulatorHost,
+} from '../support/pubsubEmulator.js';
+import {
   QUIET_PERIOD_MILLIS,
   makePod,
   pubsubConfig,
-  rawClient,
-  sleep,
   startPod,
   uniqueEvent,
   uniqueTopic,
@@ -45,8 +48,9 @@ describe('PubSubBus', () => {
     return startPod(started);
   }
 
-  function client(topic: string): PubSub {
-    const raw = rawClient(pubsubConfig({ topic, instanceId: 'raw' }));
+  /** A client of our own, for what the bus must not do itself. */
+  function client(): PubSub {
+    const raw = emulatorAdmin(sharedEmulatorHost());
     clients.push(raw);
     return raw;
   }
@@ -87,7 +91,7 @@ describe('PubSubBus', () => {
     const topic = uniqueTopic('lifecycle');
     const a = await pod(topic, 'pod-a');
     const b = await pod(topic, 'pod-b');
-    const raw = client(topic);
+    const raw = client();
 
     for (const started of [a, b]) {
       const name = `${topic}-${started.config.instanceId}`;
@@ -126,7 +130,7 @@ describe('PubSubBus', () => {
   it('delivers nothing stale after restarting under the name of a killed instance', async () => {
     const topic = uniqueTopic('stale');
     const config = pubsubConfig({ topic, instanceId: 'pod-k' });
-    const raw = client(topic);
+    const raw = client();
 
     // A pod that is SIGKILLed never deletes its subscription.
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
@@ -180,7 +184,7 @@ describe('PubSubBus', () => {
   it('drops and logs messages that are not template events, then delivers the next real one', async () => {
     const topic = uniqueTopic('invalid');
     const a = await pod(topic, 'pod-a');
-    const raw = client(topic);
+    const raw = client();
 
     const notJsonId = await raw
       .topic(topic)
@@ -263,7 +267,7 @@ describe('PubSubBus', () => {
     );
     await expect(failure).rejects.toThrow(topic);
     expect(started.bus.isAttached()).toBe(false);
-    const [exists] = await client(topic).topic(topic).exists();
+    const [exists] = await client().topic(topic).exists();
     expect(exists).toBe(false);
   });
 });

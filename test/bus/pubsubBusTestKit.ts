@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { PubSub } from '@google-cloud/pubsub';
-
 import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
@@ -9,6 +7,7 @@ import { captureLogs, type LogLine } from '../support/captureLogs.js';
 import { CountingBusMetrics } from '../support/CountingBusMetrics.js';
 import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
 import { seedEvent } from '../support/seedEvents.js';
+import { waitUntil } from '../support/waitUntil.js';
 
 /** Short delays so reconnect tests finish quickly; production uses defaults. */
 export const FAST_TUNING: Partial<PubSubBusTuning> = {
@@ -40,16 +39,6 @@ export function pubsubConfig(options: {
     PUBSUB_CREATE_TOPIC: String(options.createTopic ?? true),
     PUBSUB_SUBSCRIPTION_TTL_SECONDS: String(options.ttlSeconds ?? 3_600),
     LOG_LEVEL: 'debug',
-  });
-}
-
-/** A raw client on the same emulator, for what the bus must not do itself. */
-export function rawClient(config: Config): PubSub {
-  return new PubSub({
-    projectId: config.pubsub.projectId,
-    apiEndpoint: config.pubsub.emulatorHost,
-    emulatorMode: true,
-    universeDomain: 'googleapis.com',
   });
 }
 
@@ -100,21 +89,13 @@ export async function startPod(pod: Pod): Promise<Pod> {
   return pod;
 }
 
-/** Polls `condition` until it holds; fails after `timeoutMillis`. */
-export async function waitFor(
+/** waitUntil, given 20 s by default: the emulator can be slow to deliver. */
+export function waitFor(
   condition: () => boolean,
   what: string,
   timeoutMillis = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await sleep(25);
-  }
-}
-
-export function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis));
+  return waitUntil(condition, what, timeoutMillis);
 }
 
 /**

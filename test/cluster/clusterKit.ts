@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import pg from 'pg';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
@@ -11,22 +11,9 @@ import type {
 } from '../support/startInstance.js';
 import { seedUserTokens } from '../support/tokens.js';
 
-/** The project the instances use against the emulator (config.ts). */
-export const EMULATOR_PROJECT_ID = 'template-feed-local';
-
 /** A suffix no other suite uses, for topics and instance ids. */
 export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');
-}
-
-/** An admin client on the emulator at `host`, as the instances see it. */
-export function emulatorAdmin(host: string): PubSub {
-  return new PubSub({
-    projectId: EMULATOR_PROJECT_ID,
-    apiEndpoint: host,
-    emulatorMode: true,
-    universeDomain: 'googleapis.com',
-  });
 }
 
 /** Short names of the subscriptions on `topic`. */
@@ -177,7 +164,3 @@ export function logged(
  * clients must receive, showing deliveries were flowing all along.
  */
 export const QUIET_MILLIS = 500;
-
-export function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis));
-}

@@ -8,13 +8,15 @@ import { isPortFree } from '../../src/cli/isPortFree.js';
 import { builtDist, type BuiltDist } from '../support/builtDist.js';
 import { connectFeed } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
-import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
+import {
+  emulatorAdmin,
+  sharedEmulatorHost,
+} from '../support/pubsubEmulator.js';
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import {
-  emulatorAdmin,
   seedUserTokens,
   subscriptionsOf,
   uniqueSuffix,

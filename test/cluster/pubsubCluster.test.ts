@@ -8,7 +8,10 @@ import {
 } from '../../src/domain/templateEventCodec.js';
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
-import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
+import {
+  emulatorAdmin,
+  sharedEmulatorHost,
+} from '../support/pubsubEmulator.js';
 import type { RunningInstance } from '../support/startInstance.js';
 import {
   startInstancesOnFreshDatabase,
@@ -16,7 +19,6 @@ import {
 } from '../support/startInstances.js';
 import { waitUntil } from '../support/waitUntil.js';
 import {
-  emulatorAdmin,
   logged,
   seedUserTokens,
   storedEvent,

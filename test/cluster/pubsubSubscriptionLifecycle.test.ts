@@ -1,8 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { PubSub } from '@google-cloud/pubsub';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
-import { sharedEmulatorHost } from '../support/pubsubEmulator.js';
+import {
+  EMULATOR_PROJECT_ID,
+  emulatorAdmin,
+  sharedEmulatorHost,
+} from '../support/pubsubEmulator.js';
 import {
   startInstance,
   stopAllInstances,
@@ -14,12 +20,9 @@ import {
 } from '../support/testDatabase.js';
 import { waitUntil } from '../support/waitUntil.js';
 import {
-  EMULATOR_PROJECT_ID,
   QUIET_MILLIS,
-  emulatorAdmin,
   logged,
   seedUserTokens,
-  sleep,
   storedEvent,
   subscriptionsOf,
   uniqueSuffix,
