@@ -13,7 +13,9 @@ export class DomainError extends Error {
     message: string,
     /** Extra, client-safe fields for `extensions` (say, the bad ids). */
     readonly details: Readonly<Record<string, unknown>> = {},
+    /** `cause`: what went wrong underneath, for the logs only. */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 
 import { DomainError } from '../domain/DomainError.js';
 import { ErrorCode } from '../domain/errorCodes.js';
+import {
+  isServiceUnavailableError,
+  SERVICE_UNAVAILABLE_MESSAGE,
+} from './isServiceUnavailableError.js';
 
 /**
  * Codes Apollo Server sets that our table (domain/errorCodes.ts) does not
@@ -42,9 +46,11 @@ export interface ErrorFormatterOptions {
  * The error policy for every response, HTTP or WebSocket: each error gets a
  * code from domain/errorCodes.ts under `extensions.code`. A DomainError keeps
  * its message and details; a client error from GraphQL or Apollo (parse,
- * validation, coercion, authentication) keeps its message; anything else is
- * our fault: logged in full, reported as INTERNAL_SERVER_ERROR, with a
- * generic message in production. No stack trace ever reaches a client.
+ * validation, coercion, authentication) keeps its message; a dependency
+ * that cannot be reached (PostgreSQL down, say) is SERVICE_UNAVAILABLE with
+ * a generic message, logged at warn; anything else is our fault: logged in
+ * full, reported as INTERNAL_SERVER_ERROR, with a generic message in
+ * production. No stack trace ever reaches a client.
  */
 export function createErrorFormatter(
   options: ErrorFormatterOptions,
@@ -81,6 +87,20 @@ export function createErrorFormatter(
         message: formatted.message,
         ...where,
         extensions: { ...extensions, code: clientCode },
+      };
+    }
+
+    if (isServiceUnavailableError(cause)) {
+      // A dependency is down: not a bug, and the client should retry, so a
+      // generic message that names no component and a warning in the log.
+      logger.warn(
+        { err: cause, path },
+        'graphql operation failed, a dependency is unavailable',
+      );
+      return {
+        message: SERVICE_UNAVAILABLE_MESSAGE,
+        ...where,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
       };
     }
 

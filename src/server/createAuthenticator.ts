@@ -6,6 +6,8 @@ import {
 } from 'jose';
 
 import type { Config } from '../config/config.js';
+import { DomainError } from '../domain/DomainError.js';
+import { ErrorCode } from '../domain/errorCodes.js';
 import { isSafeId } from '../domain/safeText.js';
 import type { User } from '../domain/types.js';
 import type { Store } from '../store/Store.js';
@@ -31,7 +33,8 @@ export interface Authenticator {
   /**
    * Verifies `Bearer <JWT>` and loads the user named by `sub`. Resolves to
    * a failure for anything the caller got wrong; rejects only when we could
-   * not decide (the store or the JWKS endpoint is down).
+   * not decide: with the store's error when the store is down, and with a
+   * DomainError SERVICE_UNAVAILABLE when the JWKS endpoint cannot be read.
    */
   authenticate(authorization: unknown): Promise<AuthenticationResult>;
 }
@@ -94,8 +97,20 @@ export function createAuthenticator(
   ];
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === 'HS256' && secret !== undefined) return secret;
-    if (jwks !== undefined) return jwks(header, token);
-    throw new errors.JWSSignatureVerificationFailed();
+    if (jwks === undefined) throw new errors.JWSSignatureVerificationFailed();
+    try {
+      return await jwks(header, token);
+    } catch (err) {
+      if (isKeySetUnavailable(err)) {
+        throw new DomainError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          'the identity provider cannot be reached',
+          {},
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   };
 
   const fail = (reason: AuthenticationFailure): AuthenticationResult => ({
@@ -130,9 +145,6 @@ export function createAuthenticator(
         subject = payload.sub;
       } catch (err) {
         if (err instanceof errors.JWTExpired) return fail('expired');
-        // An unreachable or broken JWKS endpoint is not the caller's fault.
-        if (err instanceof errors.JWKSTimeout) throw err;
-        if (err instanceof errors.JWKSInvalid) throw err;
         if (err instanceof errors.JOSEError) return fail('invalid');
         throw err;
       }
@@ -145,4 +157,18 @@ export function createAuthenticator(
       return user === null ? fail('unknown-user') : { ok: true, user };
     },
   };
+}
+
+/**
+ * Whether fetching the key set failed, which is the identity provider's
+ * problem and not the caller's: a timeout, a network error (fetch's
+ * TypeError), a non-200 answer or an unparsable set (jose's generic
+ * JOSEError), or a set that is not a JWKS. A token whose `kid` matches no
+ * key (JWKSNoMatchingKey) is the caller's problem.
+ */
+function isKeySetUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout) return true;
+  if (err instanceof errors.JWKSInvalid) return true;
+  if (!(err instanceof errors.JOSEError)) return true;
+  return err.code === errors.JOSEError.code;
 }

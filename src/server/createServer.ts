@@ -13,6 +13,7 @@ import type { TemplateEvent } from '../domain/types.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createSchema } from '../graphql/createSchema.js';
 import { createErrorFormatter } from '../graphql/formatError.js';
+import { isServiceUnavailableError } from '../graphql/isServiceUnavailableError.js';
 import {
   createGraphQLContext,
   type GraphQLContext,
@@ -30,6 +31,10 @@ import {
   type GraphQLRequestRecord,
 } from './logGraphQLRequests.js';
 import { rejectSubscriptionsOverHttp } from './rejectSubscriptionsOverHttp.js';
+import {
+  serviceUnavailable,
+  serviceUnavailableStatus,
+} from './serviceUnavailableStatus.js';
 import { defaultServerMetrics, type ServerMetrics } from './ServerMetrics.js';
 import { acceptsTraffic, type ServerPhase } from './ServerPhase.js';
 
@@ -180,6 +185,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
         recordOf: (context) => context.requestRecord,
       }),
       rejectSubscriptionsOverHttp,
+      serviceUnavailableStatus,
       ApolloServerPluginDrainHttpServer({
         httpServer,
         stopGracePeriodMillis: httpGraceMillis,
@@ -242,9 +248,21 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
         expressMiddleware(apollo, {
           context: async ({ req, res }) => {
             const record = graphqlRequestRecordOf(res);
-            const result = await authenticator.authenticate(
-              req.headers.authorization,
-            );
+            let result;
+            try {
+              result = await authenticator.authenticate(
+                req.headers.authorization,
+              );
+            } catch (err) {
+              if (!isServiceUnavailableError(err)) throw err;
+              // The store or the identity provider is down: retryable, and
+              // not our bug, so 503 and a warning rather than a 500.
+              logger.warn({ err }, 'authentication could not be decided');
+              if (record !== undefined) {
+                record.outcome = ErrorCode.SERVICE_UNAVAILABLE;
+              }
+              throw serviceUnavailable();
+            }
             if (!result.ok) {
               metrics.authenticationFailed('http');
               if (record !== undefined) {
