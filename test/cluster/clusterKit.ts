@@ -9,7 +9,6 @@ import type {
   InstanceLogLine,
   RunningInstance,
 } from '../support/startInstance.js';
-import { seedUserTokens } from '../support/tokens.js';
 
 /** A suffix no other suite uses, for topics and instance ids. */
 export function uniqueSuffix(): string {
@@ -94,9 +93,6 @@ export async function connectSeedFeeds(
     },
   };
 }
-
-/** Tokens for every seed user. */
-export { seedUserTokens };
 
 const TEMPLATE_QUERY = /* GraphQL */ `
   query Template($id: ID!) {

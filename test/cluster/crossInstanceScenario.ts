@@ -1,9 +1,9 @@
 import { addTemplate } from '../support/graphqlHttp.js';
+import { seedUserTokens } from '../support/tokens.js';
 import {
   connectSeedFeeds,
   type ClusterEndpoint,
   queryTemplate,
-  seedUserTokens,
 } from './clusterKit.js';
 
 /**

@@ -4,7 +4,8 @@ import {
   startInstancesOnFreshDatabase,
   type InstancesOnDatabase,
 } from '../support/startInstances.js';
-import { connectSeedFeeds, seedUserTokens } from './clusterKit.js';
+import { seedUserTokens } from '../support/tokens.js';
+import { connectSeedFeeds } from './clusterKit.js';
 
 // BUS=memory is correct for one process only (the seed scenario on one
 // such process is test/e2e/seedScenario.childProcess.test.ts's). This pins

@@ -16,8 +16,8 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
+import { seedUserTokens } from '../support/tokens.js';
 import {
-  seedUserTokens,
   subscriptionsOf,
   uniqueSuffix,
   type ClusterEndpoint,

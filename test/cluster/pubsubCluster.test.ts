@@ -17,10 +17,10 @@ import {
   startInstancesOnFreshDatabase,
   type InstancesOnDatabase,
 } from '../support/startInstances.js';
+import { seedUserTokens } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
 import {
   logged,
-  seedUserTokens,
   storedEvent,
   subscriptionsOf,
   uniqueSuffix,

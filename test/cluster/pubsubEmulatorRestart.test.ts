@@ -14,8 +14,9 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
+import { seedUserTokens } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
-import { logged, seedUserTokens, uniqueSuffix } from './clusterKit.js';
+import { logged, uniqueSuffix } from './clusterKit.js';
 
 /**
  * The instances' own reconnect delays grow to 30 s and they probe every

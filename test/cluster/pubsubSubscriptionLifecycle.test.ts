@@ -18,11 +18,11 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
+import { seedUserTokens } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
 import {
   QUIET_MILLIS,
   logged,
-  seedUserTokens,
   storedEvent,
   subscriptionsOf,
   uniqueSuffix,
