@@ -26,7 +26,10 @@ export interface FanoutSubscriber {
   readonly userId: string;
   readonly organizationId: string | null;
   readonly locationId: string | null;
-  /** The graphql-ws connection it came over; only for logs. */
+  /**
+   * The graphql-ws connection it came over: for logs, and for
+   * `closeConnection` to end what that connection left behind.
+   */
   readonly connectionId?: string;
 }
 
@@ -98,6 +101,9 @@ export class FanoutRegistry {
 
   private readonly index = new AudienceIndex<Entry>();
   private readonly entries = new Set<Entry>();
+  // Entries by the connection they came over, so closing one connection
+  // costs its own subscribers, not a scan of everyone's.
+  private readonly byConnection = new Map<string, Set<Entry>>();
   private dispatchCount = 0;
   private closed = false;
 
@@ -119,6 +125,16 @@ export class FanoutRegistry {
   /** Live subscriptions of one user on this instance, over all connections. */
   subscriberCountOf(userId: string): number {
     return this.index.ofUser(userId).size;
+  }
+
+  /** Connections with at least one live subscriber on this instance. */
+  get connectionCount(): number {
+    return this.byConnection.size;
+  }
+
+  /** Live subscribers that came over `connectionId`. */
+  subscriberCountOfConnection(connectionId: string): number {
+    return this.byConnection.get(connectionId)?.size ?? 0;
   }
 
   stats(): FanoutRegistryStats {
@@ -175,6 +191,14 @@ export class FanoutRegistry {
 
     this.entries.add(entry);
     this.index.add(entry);
+    if (entry.connectionId !== undefined) {
+      let ofConnection = this.byConnection.get(entry.connectionId);
+      if (ofConnection === undefined) {
+        ofConnection = new Set();
+        this.byConnection.set(entry.connectionId, ofConnection);
+      }
+      ofConnection.add(entry);
+    }
     this.metrics.subscriberAdded();
     this.logger.debug(
       { userId: entry.userId, connectionId: entry.connectionId },
@@ -228,6 +252,29 @@ export class FanoutRegistry {
       'event dispatched',
     );
     return result;
+  }
+
+  /**
+   * Ends every subscriber that came over `connectionId` (consumers see
+   * `done`): the server calls it once that connection's socket has closed.
+   * graphql-ws normally ends them itself before; this catches the ones it
+   * lost track of (version 6.4.2 loses one when a client subscribes again
+   * with an id it has just completed). Returns how many it ended.
+   */
+  closeConnection(connectionId: string): number {
+    const ofConnection = this.byConnection.get(connectionId);
+    if (ofConnection === undefined) return 0;
+    const subscribers = ofConnection.size;
+    let droppedEvents = 0;
+    // end() removes each entry from the set being read, hence the copy.
+    for (const entry of [...ofConnection]) {
+      droppedEvents += entry.stream.end('unsubscribed');
+    }
+    this.logger.debug(
+      { connectionId, subscribers, droppedEvents },
+      'subscribers of a closed connection ended',
+    );
+    return subscribers;
   }
 
   /**
@@ -311,6 +358,13 @@ export class FanoutRegistry {
   private remove(entry: Entry, reason: SubscriberEndReason): void {
     if (!this.entries.delete(entry)) return;
     this.index.remove(entry);
+    if (entry.connectionId !== undefined) {
+      const ofConnection = this.byConnection.get(entry.connectionId);
+      ofConnection?.delete(entry);
+      if (ofConnection?.size === 0) {
+        this.byConnection.delete(entry.connectionId);
+      }
+    }
     this.metrics.subscriberRemoved(reason);
     this.logger.debug(
       { userId: entry.userId, connectionId: entry.connectionId, reason },
