@@ -124,6 +124,20 @@ export async function queryTemplate(
   return response.data?.template;
 }
 
+/** The ids of every event the store has written. */
+export async function storedEventIds(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT id FROM template_events',
+    );
+    return rows.map((row) => row.id);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The event the store wrote for template `templateId`: id and payload. */
 export async function storedEvent(
   databaseUrl: string,

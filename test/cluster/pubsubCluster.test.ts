@@ -22,6 +22,7 @@ import { waitUntil } from '../support/waitUntil.js';
 import {
   logged,
   storedEvent,
+  storedEventIds,
   subscriptionsOf,
   uniqueSuffix,
 } from './clusterKit.js';
@@ -70,10 +71,36 @@ describe('four instances with BUS=pubsub on the Pub/Sub emulator', () => {
   });
 
   /**
+   * Waits until every instance has dispatched every event stored so far.
+   * An earlier test waits only for the clients it looks at, so an instance
+   * none of them is on may be handed its last event later, and would pass
+   * it to an entitled client the next test connects there.
+   */
+  async function earlierEventsDispatchedEverywhere(): Promise<void> {
+    const eventIds = await storedEventIds(cluster.database.url);
+    for (const instance of instances) {
+      const pending = () => {
+        const dispatched = new Set(
+          logged(instance, 'event dispatched').map((line) => line.eventId),
+        );
+        return eventIds.filter((id) => !dispatched.has(id));
+      };
+      await waitUntil(
+        () => pending().length === 0,
+        `${instance.label} dispatches every stored event`,
+        20_000,
+        pending,
+      );
+    }
+  }
+
+  /**
    * One client per instance, each entitled to what zowi shares with
-   * location-3: zewi on instances 1 and 3, zolo on 2, zelo on 4.
+   * location-3: zewi on instances 1 and 3, zolo on 2, zelo on 4. Connected
+   * once what earlier tests published has been dispatched everywhere.
    */
   async function oneEntitledClientPerInstance(): Promise<FeedClient[]> {
+    await earlierEventsDispatchedEverywhere();
     const placement = [
       ['zewi', 0],
       ['zolo', 1],
