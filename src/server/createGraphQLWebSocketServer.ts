@@ -3,12 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import {
-  GraphQLError,
   getOperationAST,
-  getVariableValues,
-  parse,
-  validate,
-  type DocumentNode,
+  specifiedRules,
+  type GraphQLError,
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -16,12 +13,17 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 
-import { ErrorCode } from '../domain/errorCodes.js';
 import type { User } from '../domain/types.js';
 import type { ErrorFormatter } from '../graphql/formatError.js';
 import type { GraphQLContext } from '../graphql/GraphQLContext.js';
+import {
+  createValidationRules,
+  queryParseOptions,
+  type QueryLimits,
+} from '../graphql/createValidationRules.js';
 import type { Authenticator } from './createAuthenticator.js';
 import { operationOutcome } from './operationOutcome.js';
+import { prepareOperation, type OperationChecks } from './prepareOperation.js';
 import type { GraphQLOperationType, ServerMetrics } from './ServerMetrics.js';
 
 /** The WebSocket close code for "server going away" (RFC 6455). */
@@ -61,6 +63,8 @@ export interface GraphQLWebSocketServerOptions {
   readonly keepAliveMillis?: number;
   /** Largest accepted message. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /** Depth, alias, cost and size limits. Default: DEFAULT_QUERY_LIMITS. */
+  readonly queryLimits?: QueryLimits;
 }
 
 /** graphql-ws on a `ws` server that the HTTP server hands upgrades to. */
@@ -81,7 +85,8 @@ export interface GraphQLWebSocketServer {
  * The subscription transport: graphql-transport-ws on /graphql, with
  * authentication in `connection_init` (DESIGN.md, "Authentication"). A
  * missing credential closes with 4401, a refused one with 4403; neither the
- * token nor the connection params are ever logged.
+ * token nor the connection params are ever logged. Operations pass the same validation as over HTTP
+ * (limits, and no introspection in production).
  */
 export function createGraphQLWebSocketServer(
   options: GraphQLWebSocketServerOptions,
@@ -91,6 +96,19 @@ export function createGraphQLWebSocketServer(
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
   });
+  const checks: OperationChecks = {
+    schema,
+    // What Apollo validates with over HTTP (createServer).
+    validationRules: [
+      ...specifiedRules,
+      ...createValidationRules({
+        limits: options.queryLimits,
+        introspection: !options.isProduction,
+      }),
+    ],
+    parseOptions: queryParseOptions(options.queryLimits),
+    hideSuggestions: options.isProduction,
+  };
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => formatError(error.toJSON(), error));
 
@@ -135,14 +153,15 @@ export function createGraphQLWebSocketServer(
         }
 
         const connectionId = randomUUID();
-        ctx.extra.viewer = result.user;
-        ctx.extra.connectionId = connectionId;
-        ctx.extra.logger = logger.child({
+        const connectionLogger = logger.child({
           connectionId,
           userId: result.user.id,
         });
+        ctx.extra.viewer = result.user;
+        ctx.extra.connectionId = connectionId;
+        ctx.extra.logger = connectionLogger;
         ctx.extra.pendingResults = new Map();
-        ctx.extra.logger.debug('websocket connected');
+        connectionLogger.debug('websocket connected');
         metrics.webSocketConnected();
         return true;
       },
@@ -169,56 +188,15 @@ export function createGraphQLWebSocketServer(
           return errors;
         };
 
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError) {
-            return refuse('unknown', [
-              withCode(err, ErrorCode.GRAPHQL_PARSE_FAILED),
-            ]);
-          }
-          throw err;
-        }
-        const operation = getOperationAST(document, payload.operationName);
-        const type = operation?.operation ?? 'unknown';
-        const validationErrors = validate(schema, document);
-        if (validationErrors.length > 0) {
-          return refuse(
-            type,
-            validationErrors.map((error) =>
-              withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED),
-            ),
-          );
-        }
-        if (!operation) {
-          return refuse(type, [
-            new GraphQLError('the document names no operation to run', {
-              extensions: { code: ErrorCode.BAD_USER_INPUT },
-            }),
-          ]);
-        }
-        // Coerce variables here so their errors carry BAD_USER_INPUT, as
-        // Apollo does over HTTP, instead of reaching clients code-less.
-        const variables = getVariableValues(
-          schema,
-          operation.variableDefinitions ?? [],
-          payload.variables ?? {},
-        );
-        if (variables.errors !== undefined) {
-          return refuse(
-            type,
-            variables.errors.map((error) =>
-              withCode(error, ErrorCode.BAD_USER_INPUT),
-            ),
-          );
-        }
+        const prepared = prepareOperation(checks, payload);
+        if (!prepared.ok) return refuse(prepared.type, prepared.errors);
 
         return {
           schema,
-          document,
+          document: prepared.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
+          hideSuggestions: options.isProduction,
           contextValue: options.createContext(
             viewer,
             connectionId,
@@ -305,15 +283,4 @@ export function createGraphQLWebSocketServer(
       return closing;
     },
   };
-}
-
-function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code },
-  });
 }

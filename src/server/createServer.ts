@@ -18,6 +18,11 @@ import {
   createGraphQLContext,
   type GraphQLContext,
 } from '../graphql/GraphQLContext.js';
+import {
+  createValidationRules,
+  queryParseOptions,
+  type QueryLimits,
+} from '../graphql/createValidationRules.js';
 import type { TemplateEventFeed } from '../graphql/TemplateEventFeed.js';
 import type { Store } from '../store/Store.js';
 import { createAuthenticator } from './createAuthenticator.js';
@@ -25,6 +30,7 @@ import { createGraphQLOperationsPlugin } from './createGraphQLOperationsPlugin.j
 import { createGraphQLWebSocketServer } from './createGraphQLWebSocketServer.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { handleRequestErrors } from './handleRequestErrors.js';
+import { hideSuggestions } from './hideSuggestions.js';
 import {
   graphqlRequestRecordOf,
   logGraphQLRequests,
@@ -60,6 +66,8 @@ export interface CreateServerOptions {
   readonly now?: () => Date;
   /** WebSocket ping interval. Default 12 s (graphql-ws's). */
   readonly webSocketKeepAliveMillis?: number;
+  /** Query depth, alias, cost and size limits, over HTTP and WebSocket. */
+  readonly queryLimits?: QueryLimits;
 }
 
 /**
@@ -148,6 +156,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     logger: options.logger.child({ module: 'websocket' }),
     isProduction: config.isProduction,
     keepAliveMillis: options.webSocketKeepAliveMillis,
+    queryLimits: options.queryLimits,
   });
 
   httpServer.on('upgrade', (request, socket, head) => {
@@ -173,7 +182,18 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     // Stacks go to the logs (formatError logs internal errors), never to
     // clients, in any environment.
     includeStacktraceInErrorResponses: false,
-    introspection: !config.isProduction,
+    // Introspection is refused by our own rule, which graphql-ws shares,
+    // so both transports refuse it alike; Apollo's would add a second.
+    introspection: true,
+    // The limits graphql-ws applies too (createGraphQLWebSocketServer).
+    validationRules: createValidationRules({
+      limits: options.queryLimits,
+      introspection: !config.isProduction,
+    }),
+    parseOptions: queryParseOptions(options.queryLimits),
+    // No "Did you mean ...?" that would spell out the schema (the plugin
+    // covers variables too).
+    hideSchemaDetailsFromClientErrors: config.isProduction,
     // Automatic persisted queries would add codes outside our error table.
     persistedQueries: false,
     // main.ts owns signals and the order of shutdown.
@@ -185,6 +205,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
         recordOf: (context) => context.requestRecord,
       }),
       rejectSubscriptionsOverHttp,
+      ...(config.isProduction ? [hideSuggestions] : []),
       serviceUnavailableStatus,
       ApolloServerPluginDrainHttpServer({
         httpServer,
