@@ -65,5 +65,9 @@ export function createLogger(
       },
     });
   }
-  return pino(options);
+  // Synchronous writes: a line logged just before process.exit (shutdown,
+  // a crash) is on stdout, in order, when the process ends. Async writes
+  // could be overtaken by the exit-time flush. In a container stdout is a
+  // pipe to the runtime, so a write per line is cheap.
+  return pino(options, pino.destination({ dest: 1, sync: true }));
 }
