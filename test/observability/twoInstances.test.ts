@@ -265,15 +265,22 @@ describe('metrics and logs of two instances running the seed scenario', () => {
     expect(new Set(families.map((f) => f.name)).size).toBe(families.length);
     for (const f of families) {
       for (const sample of f.metrics) {
-        const values =
+        const ours = f.name.startsWith('template_feed_');
+        const values = (
           'value' in sample
             ? [sample.value]
-            : [sample.count, sample.sum, ...Object.values(sample.buckets)];
+            : [sample.count, sample.sum, ...Object.values(sample.buckets)]
+        ).filter(
+          // The parser drops count and sum of a labelled histogram (node's
+          // nodejs_gc_duration_seconds{kind}); ours have no labels, so for
+          // ours every value must be there.
+          (value) => ours || value !== undefined,
+        );
         for (const value of values) {
           // The text format allows NaN and ±Inf (node's event-loop stddev is
           // NaN before its first sample); our own metrics are always numbers.
           expect(`${f.name} ${String(value)}`).toMatch(
-            f.name.startsWith('template_feed_') ? OUR_VALUE : PROMETHEUS_VALUE,
+            ours ? OUR_VALUE : PROMETHEUS_VALUE,
           );
         }
         // Low cardinality: no label ever names a user, event or connection.
