@@ -9,6 +9,7 @@ import type {
 } from '../domain/types.js';
 import { dateTimeScalar } from './dateTimeScalar.js';
 import type { GraphQLContext } from './GraphQLContext.js';
+import { PublishDeadlineExceededError } from './withPublishDeadline.js';
 
 /**
  * A template as resolvers pass it on. `author` is the snapshot a template
@@ -46,25 +47,38 @@ const addTemplate: Resolver<unknown, AddTemplateArgs, TemplateParent> = async (
   const validInput = validateAddTemplateInput(input);
   const event = await store.addTemplate(viewer.id, validInput);
   const ids = { eventId: event.id, templateId: event.template.id };
+  const markPublished = async () => {
+    try {
+      await store.markEventPublished(event.id);
+    } catch (err) {
+      // Harmless: the relay publishes it again and buses drop the duplicate.
+      logger.warn({ err, ...ids }, 'marking template event published failed');
+    }
+  };
 
   try {
     await publishEvent(event);
   } catch (err) {
     // The template and its event are committed: the outbox relay publishes
     // the event later, so the caller still gets a success.
-    logger.warn(
-      { err, ...ids },
-      'template event publish failed, left to the outbox relay',
-    );
+    if (err instanceof PublishDeadlineExceededError) {
+      logger.warn(
+        { ...ids, deadlineMillis: err.deadlineMillis },
+        'template event publish timed out, left to the outbox relay',
+      );
+      // Should the bus accept it after all, record that, so the relay does
+      // not publish it a second time. A late refusal the bus has logged.
+      void err.publishing.then(markPublished, () => undefined);
+    } else {
+      logger.warn(
+        { err, ...ids },
+        'template event publish failed, left to the outbox relay',
+      );
+    }
     return fromEvent(event);
   }
 
-  try {
-    await store.markEventPublished(event.id);
-  } catch (err) {
-    // Harmless: the relay publishes it again and buses drop the duplicate.
-    logger.warn({ err, ...ids }, 'marking template event published failed');
-  }
+  await markPublished();
   logger.debug({ ...ids, userId: viewer.id }, 'template added');
   return fromEvent(event);
 };

@@ -37,6 +37,11 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<number> | undefined;
   private stopped = false;
+  private signalStop: () => void = () => undefined;
+  /** Resolves when stop() is called: a publish in flight is not awaited. */
+  private readonly stopSignal = new Promise<'stopped'>((resolve) => {
+    this.signalStop = () => resolve('stopped');
+  });
 
   constructor(options: OutboxRelayOptions) {
     this.store = options.store;
@@ -66,9 +71,15 @@ export class OutboxRelay {
     return this.round;
   }
 
-  /** Stops scheduling and waits for a round in progress. */
+  /**
+   * Stops scheduling and waits for a round in progress, but not for a
+   * publish in flight: with the bus down, one can take the bus client's
+   * whole retry budget, longer than shutdown may. The event stays
+   * unpublished and a relay republishes it later.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.round?.catch(() => undefined);
@@ -98,7 +109,11 @@ export class OutboxRelay {
     for (const { event } of due) {
       if (this.stopped) break;
       try {
-        await this.publish(event);
+        const outcome = await Promise.race([
+          this.publish(event).then(() => 'published' as const),
+          this.stopSignal,
+        ]);
+        if (outcome === 'stopped') break;
       } catch (err) {
         // The bus is likely down: the next round tries again.
         this.logger.warn({ err, eventId: event.id }, 'outbox republish failed');

@@ -24,6 +24,10 @@ import {
   type QueryLimits,
 } from '../graphql/createValidationRules.js';
 import type { TemplateEventFeed } from '../graphql/TemplateEventFeed.js';
+import {
+  PUBLISH_DEADLINE_MILLIS,
+  withPublishDeadline,
+} from '../graphql/withPublishDeadline.js';
 import type { Store } from '../store/Store.js';
 import { createAuthenticator } from './createAuthenticator.js';
 import { createGraphQLOperationsPlugin } from './createGraphQLOperationsPlugin.js';
@@ -66,6 +70,12 @@ export interface CreateServerOptions {
   readonly now?: () => Date;
   /** WebSocket ping interval. Default 12 s (graphql-ws's). */
   readonly webSocketKeepAliveMillis?: number;
+  /**
+   * How long addTemplate waits for the bus to accept an event before it
+   * answers anyway; the outbox relay publishes the event later. Default
+   * PUBLISH_DEADLINE_MILLIS (1 s).
+   */
+  readonly publishDeadlineMillis?: number;
   /** Query depth, alias, cost and size limits, over HTTP and WebSocket. */
   readonly queryLimits?: QueryLimits;
 }
@@ -127,7 +137,12 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     store,
     now: options.now,
   });
-  const publishEvent = (event: TemplateEvent) => bus.publish(event);
+  // A request waits for the bus only so long; what the bus has not
+  // accepted by then, the outbox relay publishes later.
+  const publishEvent = withPublishDeadline(
+    (event: TemplateEvent) => bus.publish(event),
+    options.publishDeadlineMillis ?? PUBLISH_DEADLINE_MILLIS,
+  );
   const contextFor = (
     viewer: GraphQLContext['viewer'],
     logger: Logger,
