@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import {
+  GraphQLError,
   getOperationAST,
   specifiedRules,
-  type GraphQLError,
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 
+import { ErrorCode } from '../domain/errorCodes.js';
 import type { User } from '../domain/types.js';
 import type { ErrorFormatter } from '../graphql/formatError.js';
 import type { GraphQLContext } from '../graphql/GraphQLContext.js';
@@ -21,6 +22,10 @@ import {
   queryParseOptions,
   type QueryLimits,
 } from '../graphql/createValidationRules.js';
+import {
+  ConnectionOperations,
+  emptyGenerator,
+} from './ConnectionOperations.js';
 import type { Authenticator } from './createAuthenticator.js';
 import { operationOutcome } from './operationOutcome.js';
 import { prepareOperation, type OperationChecks } from './prepareOperation.js';
@@ -28,6 +33,9 @@ import type { GraphQLOperationType, ServerMetrics } from './ServerMetrics.js';
 
 /** The WebSocket close code for "server going away" (RFC 6455). */
 export const GOING_AWAY_CLOSE_CODE = 1001;
+
+/** Subscriptions one connection may run at once, unless configured. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 
 /** What a client sends in `connection_init`. */
 interface ConnectionParams {
@@ -45,6 +53,8 @@ interface Connection {
    * be sent: their outcome is counted when it is.
    */
   pendingResults: Map<string, GraphQLOperationType>;
+  /** What runs on this connection, and the limits on it. */
+  operations: ConnectionOperations;
 }
 
 export interface GraphQLWebSocketServerOptions {
@@ -63,8 +73,18 @@ export interface GraphQLWebSocketServerOptions {
   readonly keepAliveMillis?: number;
   /** Largest accepted message. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Subscriptions one connection may run at once; a `subscribe` beyond it
+   * gets a TOO_MANY_SUBSCRIPTIONS error. Default 20.
+   */
+  readonly maxSubscriptionsPerConnection?: number;
   /** Depth, alias, cost and size limits. Default: DEFAULT_QUERY_LIMITS. */
   readonly queryLimits?: QueryLimits;
+  /**
+   * Called once the socket of an authenticated connection has closed, with
+   * that connection's id: the place to end whatever it left behind.
+   */
+  readonly onConnectionClosed?: (connectionId: string) => void;
 }
 
 /** graphql-ws on a `ws` server that the HTTP server hands upgrades to. */
@@ -96,6 +116,9 @@ export function createGraphQLWebSocketServer(
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
   });
+  const maxSubscriptions =
+    options.maxSubscriptionsPerConnection ??
+    DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
   const checks: OperationChecks = {
     schema,
     // What Apollo validates with over HTTP (createServer).
@@ -161,19 +184,26 @@ export function createGraphQLWebSocketServer(
         ctx.extra.connectionId = connectionId;
         ctx.extra.logger = connectionLogger;
         ctx.extra.pendingResults = new Map();
+        ctx.extra.operations = new ConnectionOperations(ctx, maxSubscriptions);
         connectionLogger.debug('websocket connected');
         metrics.webSocketConnected();
         return true;
       },
 
-      onSubscribe: (ctx, _id, payload) => {
-        const { viewer, connectionId, logger: connectionLogger } = ctx.extra;
+      onSubscribe: (ctx, id, payload) => {
+        const {
+          viewer,
+          connectionId,
+          logger: connectionLogger,
+          operations,
+        } = ctx.extra;
         // graphql-ws only subscribes acknowledged connections, and
-        // onConnect sets all three before acknowledging.
+        // onConnect sets all of these before acknowledging.
         if (
           viewer === undefined ||
           connectionId === undefined ||
-          connectionLogger === undefined
+          connectionLogger === undefined ||
+          operations === undefined
         ) {
           throw new Error('subscribe on an unauthenticated connection');
         }
@@ -188,8 +218,39 @@ export function createGraphQLWebSocketServer(
           return errors;
         };
 
+        // Before any work: the id's earlier operation is still finishing,
+        // and running both would lose track of one (ConnectionOperations).
+        if (operations.isRunning(id)) {
+          return refuse('unknown', [operationIdInUse(id)]);
+        }
+
         const prepared = prepareOperation(checks, payload);
         if (!prepared.ok) return refuse(prepared.type, prepared.errors);
+
+        const refusal = operations.admit(id, prepared.type);
+        switch (refusal) {
+          case undefined:
+            break;
+          case 'id-in-use':
+            return refuse(prepared.type, [operationIdInUse(id)]);
+          case 'too-many-subscriptions':
+            connectionLogger.info(
+              { maxSubscriptions },
+              'websocket subscription refused, too many on the connection',
+            );
+            return refuse(prepared.type, [
+              new GraphQLError(
+                `This connection already runs ${maxSubscriptions} ` +
+                  'subscriptions, the most one may; complete one first.',
+                {
+                  extensions: {
+                    code: ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                    maxSubscriptions,
+                  },
+                },
+              ),
+            ]);
+        }
 
         return {
           schema,
@@ -208,6 +269,17 @@ export function createGraphQLWebSocketServer(
       onOperation: (ctx, id, _payload, args, result) => {
         const operation = getOperationAST(args.document, args.operationName);
         const type = operation?.operation ?? 'unknown';
+        if (ctx.extra.operations?.wasCompletedEarly(id) === true) {
+          // The client completed it while it was starting (it may even
+          // have reused the id since): end it now, and hand graphql-ws an
+          // empty result to finish with instead.
+          if (Symbol.asyncIterator in result && 'return' in result) {
+            result.return(undefined).catch((err: unknown) => {
+              ctx.extra.logger?.warn({ err }, 'ending an operation failed');
+            });
+          }
+          return emptyGenerator();
+        }
         if (Symbol.asyncIterator in result) {
           metrics.graphqlOperationCompleted(type, 'success');
         } else {
@@ -236,9 +308,22 @@ export function createGraphQLWebSocketServer(
 
       onError: (_ctx, _id, _payload, errors) => format(errors),
 
+      onComplete: (ctx, id) => {
+        ctx.extra.operations?.finish(id);
+      },
+
       onDisconnect: (ctx, code) => {
         metrics.webSocketDisconnected();
         ctx.extra.logger?.debug({ code }, 'websocket disconnected');
+      },
+
+      onClose: (ctx) => {
+        // graphql-ws has ended the subscriptions it knows of by now; this
+        // ends any it lost track of (see ConnectionOperations).
+        const { connectionId } = ctx.extra;
+        if (connectionId !== undefined) {
+          options.onConnectionClosed?.(connectionId);
+        }
       },
     },
     wss,
@@ -283,4 +368,12 @@ export function createGraphQLWebSocketServer(
       return closing;
     },
   };
+}
+
+function operationIdInUse(id: string): GraphQLError {
+  return new GraphQLError(
+    `Operation id "${id}" belongs to an operation the server is still ` +
+      'finishing; subscribe with a new id.',
+    { extensions: { code: ErrorCode.OPERATION_ID_IN_USE } },
+  );
 }

@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCode } from '../domain/errorCodes.js';
 import type { TemplateEvent } from '../domain/types.js';
 import type { EventBus } from '../bus/EventBus.js';
+import type { FanoutRegistry } from '../fanout/FanoutRegistry.js';
 import { createSchema } from '../graphql/createSchema.js';
 import { createErrorFormatter } from '../graphql/formatError.js';
 import { isServiceUnavailableError } from '../graphql/isServiceUnavailableError.js';
@@ -59,8 +60,11 @@ export interface CreateServerOptions {
   readonly store: Store;
   /** Publishes new templates' events; its attachment gates readiness. */
   readonly bus: Pick<EventBus, 'publish' | 'isAttached'>;
-  /** Where subscriptions get their events (the fan-out registry). */
-  readonly fanout: TemplateEventFeed;
+  /**
+   * Where subscriptions get their events (the fan-out registry), and what
+   * ends a closed WebSocket's subscribers.
+   */
+  readonly fanout: TemplateEventFeed & Pick<FanoutRegistry, 'closeConnection'>;
   /**
    * What /metrics renders and the server counts into. Default: no counters
    * and an empty registry; main.ts passes ./metrics/createMetrics.ts's.
@@ -76,6 +80,11 @@ export interface CreateServerOptions {
    * PUBLISH_DEADLINE_MILLIS (1 s).
    */
   readonly publishDeadlineMillis?: number;
+  /**
+   * Subscriptions one WebSocket connection may run at once; more get a
+   * TOO_MANY_SUBSCRIPTIONS error. Default 20.
+   */
+  readonly maxSubscriptionsPerConnection?: number;
   /** Query depth, alias, cost and size limits, over HTTP and WebSocket. */
   readonly queryLimits?: QueryLimits;
 }
@@ -171,7 +180,9 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     logger: options.logger.child({ module: 'websocket' }),
     isProduction: config.isProduction,
     keepAliveMillis: options.webSocketKeepAliveMillis,
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
     queryLimits: options.queryLimits,
+    onConnectionClosed: (connectionId) => fanout.closeConnection(connectionId),
   });
 
   httpServer.on('upgrade', (request, socket, head) => {
