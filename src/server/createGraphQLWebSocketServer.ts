@@ -27,6 +27,7 @@ import {
   emptyGenerator,
 } from './ConnectionOperations.js';
 import type { Authenticator } from './createAuthenticator.js';
+import { onTokenExpiry, tokenExpiresAtMillis } from './onTokenExpiry.js';
 import { operationOutcome } from './operationOutcome.js';
 import { prepareOperation, type OperationChecks } from './prepareOperation.js';
 import type { GraphQLOperationType, ServerMetrics } from './ServerMetrics.js';
@@ -38,10 +39,7 @@ export const GOING_AWAY_CLOSE_CODE = 1001;
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 
 /** What a client sends in `connection_init`. */
-interface ConnectionParams {
-  readonly authorization?: unknown;
-  readonly [key: string]: unknown;
-}
+type ConnectionParams = Readonly<Record<string, unknown>>;
 
 /** Per-connection state kept between graphql-ws callbacks. */
 interface Connection {
@@ -55,6 +53,8 @@ interface Connection {
   pendingResults: Map<string, GraphQLOperationType>;
   /** What runs on this connection, and the limits on it. */
   operations: ConnectionOperations;
+  /** Cancels the close scheduled for when the token expires. */
+  cancelExpiry: () => void;
 }
 
 export interface GraphQLWebSocketServerOptions {
@@ -85,6 +85,8 @@ export interface GraphQLWebSocketServerOptions {
    * that connection's id: the place to end whatever it left behind.
    */
   readonly onConnectionClosed?: (connectionId: string) => void;
+  /** The clock token expiry is measured against. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** graphql-ws on a `ws` server that the HTTP server hands upgrades to. */
@@ -104,8 +106,9 @@ export interface GraphQLWebSocketServer {
 /**
  * The subscription transport: graphql-transport-ws on /graphql, with
  * authentication in `connection_init` (DESIGN.md, "Authentication"). A
- * missing credential closes with 4401, a refused one with 4403; neither the
- * token nor the connection params are ever logged. Operations pass the same validation as over HTTP
+ * missing credential closes with 4401, a refused one with 4403, and so does
+ * the token's expiry later on; neither the token nor the connection params
+ * are ever logged. Operations pass the same validation as over HTTP
  * (limits, and no introspection in production).
  */
 export function createGraphQLWebSocketServer(
@@ -116,6 +119,7 @@ export function createGraphQLWebSocketServer(
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
   });
+  const now = options.now ?? Date.now;
   const maxSubscriptions =
     options.maxSubscriptionsPerConnection ??
     DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
@@ -145,11 +149,10 @@ export function createGraphQLWebSocketServer(
 
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
+        const authorization = authorizationOf(ctx.connectionParams);
         let result;
         try {
-          result = await authenticator.authenticate(
-            ctx.connectionParams?.authorization,
-          );
+          result = await authenticator.authenticate(authorization);
         } catch (err) {
           logger.error({ err }, 'websocket authentication failed unexpectedly');
           socket.close(CloseCode.InternalServerError, 'Internal server error');
@@ -175,6 +178,9 @@ export function createGraphQLWebSocketServer(
           return false;
         }
 
+        // Gone while we were checking: no state to set up, nothing to ack.
+        if (socket.readyState !== socket.OPEN) return false;
+
         const connectionId = randomUUID();
         const connectionLogger = logger.child({
           connectionId,
@@ -185,6 +191,18 @@ export function createGraphQLWebSocketServer(
         ctx.extra.logger = connectionLogger;
         ctx.extra.pendingResults = new Map();
         ctx.extra.operations = new ConnectionOperations(ctx, maxSubscriptions);
+        // The token was checked once; the socket must not outlive it.
+        const expiresAtMillis = tokenExpiresAtMillis(authorization);
+        ctx.extra.cancelExpiry =
+          expiresAtMillis === undefined
+            ? () => undefined
+            : onTokenExpiry(expiresAtMillis, now, () => {
+                connectionLogger.info(
+                  { closeCode: CloseCode.Forbidden },
+                  'websocket token expired, closing',
+                );
+                socket.close(CloseCode.Forbidden, 'Token expired');
+              });
         connectionLogger.debug('websocket connected');
         metrics.webSocketConnected();
         return true;
@@ -318,6 +336,7 @@ export function createGraphQLWebSocketServer(
       },
 
       onClose: (ctx) => {
+        ctx.extra.cancelExpiry?.();
         // graphql-ws has ended the subscriptions it knows of by now; this
         // ends any it lost track of (see ConnectionOperations).
         const { connectionId } = ctx.extra;
@@ -368,6 +387,22 @@ export function createGraphQLWebSocketServer(
       return closing;
     },
   };
+}
+
+/**
+ * The `Authorization` entry of `connection_init`'s payload, whatever its
+ * case (HTTP header names are case-insensitive, and clients send both). A
+ * null value counts as none.
+ */
+function authorizationOf(params: ConnectionParams | undefined): unknown {
+  if (params === undefined) return undefined;
+  if (params.authorization !== undefined && params.authorization !== null) {
+    return params.authorization;
+  }
+  for (const [key, value] of Object.entries(params)) {
+    if (key.toLowerCase() === 'authorization' && value !== null) return value;
+  }
+  return undefined;
 }
 
 function operationIdInUse(id: string): GraphQLError {

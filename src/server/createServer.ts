@@ -183,6 +183,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
     queryLimits: options.queryLimits,
     onConnectionClosed: (connectionId) => fanout.closeConnection(connectionId),
+    now: () => (options.now?.() ?? new Date()).getTime(),
   });
 
   httpServer.on('upgrade', (request, socket, head) => {
