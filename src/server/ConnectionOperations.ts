@@ -37,7 +37,7 @@ interface Operation {
  * operations by the client's id alone, and loses track of an operation when
  * a client completes it and subscribes again with the same id before the
  * server has finished with the first: the second overwrites the first, and
- * the first then runs, unstoppable, until the socket closes (see
+ * the first runs on, unstoppable, even after the socket closes (see
  * enisdenjo/graphql-ws#532 for a relative). So an id is refused while an
  * operation that used it is still running here, and an operation whose
  * client completed it before it started is ended the moment it starts.
@@ -54,11 +54,6 @@ export class ConnectionOperations {
     private readonly slots: OperationSlots,
     private readonly maxSubscriptions: number,
   ) {}
-
-  /** Operations of type `subscription` running on this connection. */
-  get subscriptionCount(): number {
-    return this.subscriptions;
-  }
 
   /** Whether an operation with this id is still running here. */
   isRunning(id: string): boolean {
