@@ -17,6 +17,7 @@ import { ErrorCode } from '../domain/errorCodes.js';
 import type { User } from '../domain/types.js';
 import type { ErrorFormatter } from '../graphql/formatError.js';
 import type { GraphQLContext } from '../graphql/GraphQLContext.js';
+import { isServiceUnavailableError } from '../graphql/isServiceUnavailableError.js';
 import {
   createValidationRules,
   queryParseOptions,
@@ -34,6 +35,12 @@ import type { GraphQLOperationType, ServerMetrics } from './ServerMetrics.js';
 
 /** The WebSocket close code for "server going away" (RFC 6455). */
 export const GOING_AWAY_CLOSE_CODE = 1001;
+
+/**
+ * "Try Again Later" (RFC 6455): the store or the identity provider is down.
+ * graphql-ws clients retry it, whereas 4500 is fatal to them.
+ */
+export const TRY_AGAIN_LATER_CLOSE_CODE = 1013;
 
 /** Subscriptions one connection may run at once, unless configured. */
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
@@ -154,6 +161,16 @@ export function createGraphQLWebSocketServer(
         try {
           result = await authenticator.authenticate(authorization);
         } catch (err) {
+          if (isServiceUnavailableError(err)) {
+            // Not our bug, and the client should come back: a retryable
+            // close and a warning.
+            logger.warn(
+              { err },
+              'websocket authentication could not be decided',
+            );
+            socket.close(TRY_AGAIN_LATER_CLOSE_CODE, 'Try Again Later');
+            return false;
+          }
           logger.error({ err }, 'websocket authentication failed unexpectedly');
           socket.close(CloseCode.InternalServerError, 'Internal server error');
           return false;

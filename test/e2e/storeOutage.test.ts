@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { User } from '../../src/domain/types.js';
 import { SERVICE_UNAVAILABLE_MESSAGE } from '../../src/graphql/isServiceUnavailableError.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
+import { refusedCloseCode } from '../support/feedClient.js';
 import { ADD_TEMPLATE, postGraphQL } from '../support/graphqlHttp.js';
 import {
   startTestServer,
@@ -132,6 +133,16 @@ describe('a database outage', () => {
         'graphql operation failed, a dependency is unavailable',
       ),
     ).toHaveLength(2);
+  });
+
+  it('closes a WebSocket opened during the outage with 1013, which clients retry', async () => {
+    await setConnectionsAllowed(instance.database.name, false);
+    expect(
+      await refusedCloseCode(instance.wsUrl, {
+        authorization: `Bearer ${tokens.zolo}`,
+      }),
+    ).toBe(1013);
+    expect(errorLines()).toEqual([]);
   });
 
   it('answers normally again once the database is back', async () => {
