@@ -112,7 +112,15 @@ async function startUp(
   opened.push({ name: 'outbox relay', close: () => relay.stop() });
 
   // 9. HTTP and WebSocket.
-  const server = createServer({ config, logger, store, bus, fanout, metrics });
+  const server = createServer({
+    config,
+    logger,
+    store,
+    bus,
+    fanout,
+    metrics,
+    maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+  });
   opened.push({ name: 'server', close: () => server.stop() });
   await server.start();
 

@@ -51,6 +51,8 @@ export interface Config {
   readonly drainTimeoutSeconds: number;
   /** Events a slow subscriber may have waiting before it is cut off. */
   readonly subscriberQueueCapacity: number;
+  /** Subscriptions one WebSocket connection may run at once. */
+  readonly maxSubscriptionsPerConnection: number;
 }
 
 /**
@@ -97,6 +99,7 @@ export const CONFIG_VARIABLES = [
   'LOG_FORMAT',
   'DRAIN_TIMEOUT_SECONDS',
   'SUBSCRIBER_QUEUE_CAPACITY',
+  'MAX_SUBSCRIPTIONS_PER_CONNECTION',
 ] as const;
 
 /** The name of a variable loadConfig reads. */
@@ -288,6 +291,13 @@ export function loadConfig(
       256,
       1,
       100_000,
+    ),
+    maxSubscriptionsPerConnection: parseInteger(
+      env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      'MAX_SUBSCRIPTIONS_PER_CONNECTION',
+      20,
+      1,
+      1_000,
     ),
   };
   return deepFreeze(config);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     expect(config.database.url).toBeUndefined();
     expect(config.auth.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
     expect(config.log.level).toBe('info');
+    expect(config.maxSubscriptionsPerConnection).toBe(20);
     expect(config.instanceId).toMatch(/-\d+$/);
   });
 
@@ -65,6 +66,10 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ DRAIN_TIMEOUT_SECONDS: '1.5' }, 'DRAIN_TIMEOUT_SECONDS'],
+    [
+      { MAX_SUBSCRIPTIONS_PER_CONNECTION: '0' },
+      'MAX_SUBSCRIPTIONS_PER_CONNECTION',
+    ],
     [{ DRAIN_TIMEOUT_SECONDS: '0' }, 'DRAIN_TIMEOUT_SECONDS'],
     [
       { PUBSUB_SUBSCRIPTION_TTL_SECONDS: '3600' },
