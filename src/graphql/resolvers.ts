@@ -1,5 +1,6 @@
 import { validateAddTemplateInput } from '../domain/addTemplateInput.js';
 import { isSafeId } from '../domain/safeText.js';
+import { validateTemplatesPageSize } from '../domain/templatesPageSize.js';
 import type {
   Location,
   Organization,
@@ -113,12 +114,11 @@ export const resolvers = {
       NoArgs,
       User
     >,
-    templates: ((_root, _args, { viewer, store }) =>
-      store.listVisibleTemplates(viewer)) satisfies Resolver<
-      unknown,
-      NoArgs,
-      TemplateParent[]
-    >,
+    templates: ((_root, { first }, { viewer, store }) =>
+      store.listVisibleTemplates(
+        viewer,
+        validateTemplatesPageSize(first),
+      )) satisfies Resolver<unknown, { first: number }, TemplateParent[]>,
     // An id no template could have (NUL, unpaired surrogates) names none;
     // the store is not asked, as PostgreSQL would fail on it.
     template: ((_root, { id }, { viewer, store }) =>

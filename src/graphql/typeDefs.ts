@@ -41,8 +41,11 @@ export const typeDefs = /* GraphQL */ `
   type Query {
     "The caller."
     me: User!
-    "What the caller may see (their own and those shared with them), newest first."
-    templates: [Template!]!
+    """
+    What the caller may see (their own and those shared with them), newest
+    first: the newest \`first\` of them (1 to 500).
+    """
+    templates(first: Int = 100): [Template!]!
     "Null when there is no such template or the caller may not see it."
     template(id: ID!): Template
   }

@@ -132,12 +132,13 @@ export class MemoryStore implements Store {
     });
   }
 
-  listVisibleTemplates(viewer: User): Promise<Template[]> {
+  listVisibleTemplates(viewer: User, limit: number): Promise<Template[]> {
     return this.answer(() =>
       [...this.templates.values()]
         .filter((event) => decideVisibility(viewer, event).deliver)
         .map((event) => event.template)
-        .sort(compareNewestFirst),
+        .sort(compareNewestFirst)
+        .slice(0, limit),
     );
   }
 

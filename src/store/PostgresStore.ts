@@ -149,11 +149,12 @@ export class PostgresStore implements Store {
     return event;
   }
 
-  async listVisibleTemplates(viewer: User): Promise<Template[]> {
+  async listVisibleTemplates(viewer: User, limit: number): Promise<Template[]> {
     const { rows } = await this.pool.query<TemplateRow>(VISIBLE_TEMPLATES_SQL, [
       viewer.id,
       viewer.locationId,
       viewer.organizationId,
+      limit,
     ]);
     return rows.map(toTemplate);
   }

@@ -38,8 +38,11 @@ export interface Store {
     input: AddTemplateInput,
   ): Promise<TemplateEvent>;
 
-  /** The templates `viewer` may see by the share rule, newest first. */
-  listVisibleTemplates(viewer: User): Promise<Template[]>;
+  /**
+   * The newest `limit` templates `viewer` may see by the share rule, newest
+   * first.
+   */
+  listVisibleTemplates(viewer: User, limit: number): Promise<Template[]>;
 
   /** The template when `viewer` may see it, else null. */
   getVisibleTemplate(

@@ -11,7 +11,7 @@ const TEMPLATE_COLUMNS = `
   ) AS share_location_ids`;
 
 /**
- * Every template the viewer may see, newest first. Each clause of the share
+ * The newest $4 templates the viewer may see. Each clause of the share
  * rule is its own indexed lookup (templates by author, share rows by
  * location, share rows by organisation); their union is the visible set.
  */
@@ -25,7 +25,8 @@ export const VISIBLE_TEMPLATES_SQL = `
     UNION
     SELECT template_id FROM template_share_locations WHERE organization_id = $3
   )
-  ORDER BY t.created_at DESC, t.id DESC`;
+  ORDER BY t.created_at DESC, t.id DESC
+  LIMIT $4`;
 
 /** One template by id ($4) when the viewer may see it. */
 export const VISIBLE_TEMPLATE_SQL = `

@@ -110,6 +110,27 @@ describe('templates and template(id)', () => {
     expect(await templateIdsOf('zuri')).toEqual([three]);
   });
 
+  it('returns the newest `first` templates, and refuses a `first` out of range', async () => {
+    const page = await postGraphQL<{ templates: AddedTemplate[] }>(
+      instance.graphqlUrl,
+      { query: '{ templates(first: 2) { id } }', token: tokens.zowi },
+    );
+    expect(page.data?.templates.map((template) => template.id)).toEqual([
+      toLocation2ByZowi.id,
+      toLocation1ByZelo.id,
+    ]);
+
+    for (const first of [0, 501]) {
+      const refused = await postGraphQL(instance.graphqlUrl, {
+        query: `{ templates(first: ${first}) { id } }`,
+        token: tokens.zowi,
+      });
+      expect(refused.errors?.map((error) => error.extensions?.code)).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+    }
+  });
+
   it('returns a visible template with its author, organisation and location', async () => {
     expect(await templateFor('zolo', toLocation3ByZowi.id)).toEqual({
       id: toLocation3ByZowi.id,

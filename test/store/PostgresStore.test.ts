@@ -254,6 +254,7 @@ describe('PostgresStore', () => {
         'zowi',
         'location-1',
         'org-1',
+        100,
       ]);
       const one = await explain(VISIBLE_TEMPLATE_SQL, [
         'zowi',

@@ -63,7 +63,7 @@ export function describeStoreContract(name: string, create: CreateStore): void {
     }
 
     async function visibleIds(userId: string): Promise<string[]> {
-      const templates = await store.listVisibleTemplates(seedUser(userId));
+      const templates = await store.listVisibleTemplates(seedUser(userId), 100);
       return templates.map((template) => template.id);
     }
 
@@ -247,11 +247,32 @@ export function describeStoreContract(name: string, create: CreateStore): void {
           second.template.id,
           first.template.id,
         ]);
-        expect(await store.listVisibleTemplates(seedUser('zewi'))).toEqual([
-          laterTie.template,
-          earlierTie.template,
-          second.template,
-          first.template,
+        expect(await store.listVisibleTemplates(seedUser('zewi'), 100)).toEqual(
+          [
+            laterTie.template,
+            earlierTie.template,
+            second.template,
+            first.template,
+          ],
+        );
+      });
+
+      it('returns only the newest `limit` visible templates', async () => {
+        const oldest = await add('zowi', ['location-1'], 'oldest');
+        clock.advance(1_000);
+        const middle = await add('zowi', ['location-1'], 'middle');
+        clock.advance(1_000);
+        const newest = await add('zowi', ['location-1'], 'newest');
+
+        const ids = async (limit: number) =>
+          (await store.listVisibleTemplates(seedUser('zewi'), limit)).map(
+            (template) => template.id,
+          );
+        expect(await ids(2)).toEqual([newest.template.id, middle.template.id]);
+        expect(await ids(3)).toEqual([
+          newest.template.id,
+          middle.template.id,
+          oldest.template.id,
         ]);
       });
 
@@ -274,7 +295,7 @@ export function describeStoreContract(name: string, create: CreateStore): void {
           locationId: 'location-4',
         };
         expect(
-          (await store.listVisibleTemplates(movedZuri)).map((t) => t.id),
+          (await store.listVisibleTemplates(movedZuri, 100)).map((t) => t.id),
         ).toEqual([template.id]);
       });
     });
