@@ -147,9 +147,10 @@ async function openStore(
   if (url === undefined) {
     const embedded = await startEmbeddedPostgres({
       dataDir: config.database.embeddedDataDir,
+      port: config.database.embeddedPort,
       logger: logger.child({ module: 'embedded-postgres' }),
     });
-    // stop() does nothing unless this process started the server.
+    // Closed after the store: the last instance to leave stops the server.
     opened.push({ name: 'embedded postgres', close: () => embedded.stop() });
     url = embedded.url;
   }

@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 import { ConfigError } from '../config/ConfigError.js';
 import { loadConfig } from '../config/config.js';
 import type { RunningEmulator } from '../devtools/pubsubEmulator.js';
@@ -212,13 +214,24 @@ export class LocalCluster {
   private async database(): Promise<string> {
     const url = this.env.DATABASE_URL?.trim();
     if (url !== undefined && url !== '') return url;
+    const { database } = loadConfig(this.env);
     const embedded = await startEmbeddedPostgres({
-      dataDir: this.env.EMBEDDED_PG_DIR?.trim() || '.data/postgres',
+      dataDir: database.embeddedDataDir,
+      port: database.embeddedPort,
       logger: this.logger.child({ module: 'embedded-postgres' }),
     });
+    // The cluster stays connected while it runs, so its instances, leaving
+    // one by one, never see themselves as the last user and stop the
+    // server: stopping it is the cluster's last step.
+    const holder = new pg.Client({ connectionString: embedded.url });
+    holder.on('error', () => undefined);
+    await holder.connect();
     this.opened.push({
       name: 'embedded postgres',
-      close: () => embedded.stop(),
+      close: async () => {
+        await holder.end().catch(() => undefined);
+        await embedded.stop();
+      },
     });
     return embedded.url;
   }

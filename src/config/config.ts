@@ -34,6 +34,8 @@ export interface Config {
     /** Undefined: start an embedded PostgreSQL under `embeddedDataDir`. */
     readonly url: string | undefined;
     readonly embeddedDataDir: string;
+    /** The loopback port the embedded PostgreSQL listens on. */
+    readonly embeddedPort: number;
     readonly poolSize: number;
   };
   readonly auth: {
@@ -61,6 +63,12 @@ export interface Config {
  */
 export const DEVELOPMENT_JWT_SECRET =
   'template-feed-development-secret-do-not-use';
+
+/**
+ * Where the embedded PostgreSQL listens unless EMBEDDED_PG_PORT says
+ * otherwise: off PostgreSQL's usual 5432, so it never meets the machine's own.
+ */
+export const EMBEDDED_PG_DEFAULT_PORT = 54_329;
 
 const LOG_LEVELS = [
   'fatal',
@@ -90,6 +98,7 @@ export const CONFIG_VARIABLES = [
   'POD_NAME',
   'DATABASE_URL',
   'EMBEDDED_PG_DIR',
+  'EMBEDDED_PG_PORT',
   'DATABASE_POOL_SIZE',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
@@ -261,6 +270,14 @@ export function loadConfig(
     database: {
       url: databaseUrl,
       embeddedDataDir: nonEmpty(env.EMBEDDED_PG_DIR) ?? '.data/postgres',
+      // Unprivileged ports only: the server runs as an ordinary account.
+      embeddedPort: parseInteger(
+        env.EMBEDDED_PG_PORT,
+        'EMBEDDED_PG_PORT',
+        EMBEDDED_PG_DEFAULT_PORT,
+        1_024,
+        65_535,
+      ),
       poolSize: parseInteger(
         env.DATABASE_POOL_SIZE,
         'DATABASE_POOL_SIZE',

@@ -131,26 +131,42 @@ export async function startServer(
 }
 
 /**
- * The stop function for a server this process started: on request, and on
- * process exit should nobody have asked, since a server left behind would
- * hold the port and the data directory. Safe to call more than once.
+ * Control of a server this process started: stop it, on request and on
+ * process exit should nobody have asked (a server left behind by accident
+ * would hold the port and the data directory); or detach it, so that it
+ * outlives this process for the instances still using it. Each is safe to
+ * call more than once, and the first call decides.
  */
-export function stopOnce(
+export function controlServer(
   server: PostgresProgram,
   logger: Logger,
-): () => Promise<void> {
+): { stop(): Promise<void>; detach(): void } {
   let stopping: Promise<void> | undefined;
+  let detached = false;
   const onExit = (): void => {
     if (server.child.exitCode === null) server.child.kill('SIGINT');
   };
   process.once('exit', onExit);
-  return () => {
-    stopping ??= (async () => {
+  return {
+    stop: () => {
+      if (detached) return Promise.resolve();
+      stopping ??= (async () => {
+        process.off('exit', onExit);
+        await stopServer(server, logger);
+        logger.info('embedded PostgreSQL stopped');
+      })();
+      return stopping;
+    },
+    detach: () => {
+      if (detached || stopping !== undefined) return;
+      detached = true;
       process.off('exit', onExit);
-      await stopServer(server, logger);
-      logger.info('embedded PostgreSQL stopped');
-    })();
-    return stopping;
+      // Its output pipes would keep this process alive; PostgreSQL ignores
+      // SIGPIPE, so once they are gone it just stops writing to them.
+      server.child.stdout?.destroy();
+      server.child.stderr?.destroy();
+      server.child.unref();
+    },
   };
 }
 

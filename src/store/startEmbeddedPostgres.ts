@@ -12,20 +12,21 @@ import {
   postgresOsUser,
 } from './embeddedPostgresHost.js';
 import {
+  controlServer,
   initialiseCluster,
   startServer,
-  stopOnce,
   stopServer,
   type EmbeddedServerSetup,
 } from './embeddedPostgresServer.js';
+import { releaseEmbeddedPostgres } from './releaseEmbeddedPostgres.js';
 import type { PostgresProgram } from './spawnPostgresProgram.js';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives (config.database.embeddedDataDir). */
   readonly dataDir: string;
   readonly logger: Logger;
-  /** The loopback port it listens on. Default 54329. */
-  readonly port?: number;
+  /** The loopback port it listens on (config.database.embeddedPort). */
+  readonly port: number;
   /** The database to create and connect to. Default `template_feed`. */
   readonly database?: string;
   /** How long to wait for another process starting it. Default 120_000. */
@@ -40,13 +41,13 @@ export interface RunningEmbeddedPostgres {
   /** True only in the process that started the server. */
   readonly startedHere: boolean;
   /**
-   * Stops the server if this process started it (fast shutdown: clients are
-   * disconnected); does nothing otherwise. Safe to call more than once.
+   * Call once this process's own connections are closed: stops the server
+   * when no other client is connected, whoever started it, and otherwise
+   * leaves it running for them (see releaseEmbeddedPostgres). Safe to call
+   * more than once.
    */
   stop(): Promise<void>;
 }
-
-export const EMBEDDED_POSTGRES_DEFAULT_PORT = 54_329;
 
 // Development only: the server listens on 127.0.0.1 alone, and production
 // refuses to start without DATABASE_URL.
@@ -62,27 +63,42 @@ const PASSWORD = 'postgres';
  * so that a Ctrl-C reaches it only through `stop()`, after the instances
  * have drained.
  *
- * Known limit: the server lives as long as the process that started it; an
- * instance that merely connected loses its database when that one stops.
- * `npm start` avoids this by starting it in the cluster process.
+ * Whichever instance stops last stops the server, so no instance loses its
+ * database because the one that started it has gone.
  *
- * @throws when the port is served by some other PostgreSQL, or the server
- * cannot be initialised or started (with its last lines of output).
+ * @throws when the port is served by some other PostgreSQL (the message
+ * names EMBEDDED_PG_PORT), or the server cannot be initialised or started
+ * (with its last lines of output).
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningEmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
-  const port = options.port ?? EMBEDDED_POSTGRES_DEFAULT_PORT;
+  const { port } = options;
   const database = options.database ?? 'template_feed';
   const startTimeoutMillis = options.startTimeoutMillis ?? 60_000;
   const { logger } = options;
   const url = urlFor(port, database);
   const adminUrl = urlFor(port, 'postgres');
+  const release = (
+    child?: ReturnType<typeof controlServer>,
+  ): (() => Promise<void>) => {
+    let released: Promise<void> | undefined;
+    return () => {
+      released ??= releaseEmbeddedPostgres({
+        adminUrl,
+        dataDir,
+        port,
+        child,
+        logger,
+      });
+      return released;
+    };
+  };
   const reused: RunningEmbeddedPostgres = {
     url,
     startedHere: false,
-    stop: () => Promise.resolve(),
+    stop: release(),
   };
 
   // 1. Already running and set up: just connect.
@@ -95,7 +111,7 @@ export async function startEmbeddedPostgres(
 
   // 2. One process at a time past here.
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
-  const release = await acquireLockFile(`${dataDir}.lock`, {
+  const releaseLock = await acquireLockFile(`${dataDir}.lock`, {
     logger,
     timeoutMillis: options.lockTimeoutMillis,
   });
@@ -126,7 +142,8 @@ export async function startEmbeddedPostgres(
     } else {
       throw new Error(
         `port ${port} answers, but not as the embedded PostgreSQL of ` +
-          `${dataDir} (${found.reason}): choose another port`,
+          `${dataDir} (${found.reason}): choose another port with ` +
+          'EMBEDDED_PG_PORT, or set DATABASE_URL',
       );
     }
 
@@ -136,7 +153,7 @@ export async function startEmbeddedPostgres(
     if (server !== undefined) await stopServer(server, logger);
     throw err;
   } finally {
-    await release();
+    await releaseLock();
   }
 
   if (server === undefined) {
@@ -144,7 +161,11 @@ export async function startEmbeddedPostgres(
     return reused;
   }
   logger.info({ port, dataDir }, 'embedded PostgreSQL started');
-  return { url, startedHere: true, stop: stopOnce(server, logger) };
+  return {
+    url,
+    startedHere: true,
+    stop: release(controlServer(server, logger)),
+  };
 }
 
 function urlFor(port: number, database: string): string {
@@ -215,7 +236,8 @@ async function assertServes(
   if ((await canonical(served)) !== (await canonical(dataDir))) {
     throw new Error(
       `port ${port} is served by the PostgreSQL of ${served}, not the ` +
-        `embedded one of ${dataDir}: choose another port`,
+        `embedded one of ${dataDir}: choose another port with ` +
+        'EMBEDDED_PG_PORT, or set DATABASE_URL',
     );
   }
 }

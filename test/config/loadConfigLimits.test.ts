@@ -28,6 +28,24 @@ describe('loadConfig limits', () => {
     });
   });
 
+  describe('EMBEDDED_PG_PORT', () => {
+    it('defaults to 54329, off the machine PostgreSQL port', () => {
+      expect(loadConfig({}).database.embeddedPort).toBe(54_329);
+    });
+
+    it('takes another unprivileged port, for a second checkout', () => {
+      expect(
+        loadConfig({ EMBEDDED_PG_PORT: '54400' }).database.embeddedPort,
+      ).toBe(54_400);
+    });
+
+    it.each(['80', '65536', 'x'])('refuses %s in one line', (value) => {
+      expect(configError({ EMBEDDED_PG_PORT: value }).message).toBe(
+        `EMBEDDED_PG_PORT must be a whole number from 1024 to 65535 (got "${value}")`,
+      );
+    });
+  });
+
   describe('PUBSUB_SUBSCRIPTION_TTL_SECONDS', () => {
     it("refuses less than Pub/Sub's one-day minimum, saying why, in one line", () => {
       const err = configError({

@@ -96,22 +96,34 @@ describe('startEmbeddedPostgres', () => {
     );
   });
 
-  it('leaves the server to the process that started it', async () => {
-    const { logger } = captureLogs('warn');
+  it('keeps the server running while another client uses it; the last to leave stops it', async () => {
+    const { logger, lines } = captureLogs('info');
     const dataDir = path.join(parent, 'postgres');
     const port = await freePort();
     const owner = await startEmbeddedPostgres({ dataDir, port, logger });
     started.push(owner);
     const guest = await startEmbeddedPostgres({ dataDir, port, logger });
+    // The guest's own connection, as its store's pool would hold.
+    const guestClient = new pg.Client({ connectionString: guest.url });
+    await guestClient.connect();
 
     expect(owner.startedHere).toBe(true);
     expect(guest.startedHere).toBe(false);
-    await guest.stop();
-    expect(await serverVersion(owner.url)).toMatch(/^18\./);
+    await owner.stop();
+    await owner.stop();
+    expect(await serverVersion(guest.url)).toMatch(/^18\./);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message:
+          'embedded PostgreSQL left running for the instances still using it',
+        otherClients: 1,
+      }),
+    );
 
-    await owner.stop();
-    await owner.stop();
-    expect(await refusesConnections(owner.url)).toBe(true);
+    await guestClient.end();
+    await guest.stop();
+    expect(await refusesConnections(guest.url)).toBe(true);
+    expect(messages(lines)).toContain('embedded PostgreSQL stopped');
   });
 
   it('starts again from the directory it initialised, without initialising again', async () => {
@@ -154,7 +166,9 @@ describe('startEmbeddedPostgres', () => {
     );
 
     expect((err as Error).message).toContain(`port ${otherPort}`);
-    expect((err as Error).message).toContain('choose another port');
+    expect((err as Error).message).toContain(
+      'choose another port with EMBEDDED_PG_PORT',
+    );
   });
 
   it('takes over a lock file left by a process that died', async () => {
@@ -253,16 +267,25 @@ describe('startEmbeddedPostgres across processes', () => {
     ).toHaveLength(1);
     expect(await serverVersion(results[0]?.url ?? '')).toMatch(/^18\./);
 
-    // The guests leave; the server stays until its owner stops it.
+    // The one that started it leaves first: the others keep their
+    // database, and each leaves in turn until the last one stops it.
+    const url = results[0]?.url ?? '';
     const ownerIndex = results.findIndex((r) => r.startedHere);
     const owner = four[ownerIndex]!;
     const guests = four.filter((_, index) => index !== ownerIndex);
-    for (const guest of guests) guest.child.stdin?.end('stop\n');
-    await Promise.all(guests.map((guest) => guest.exited));
-    expect(await serverVersion(results[0]?.url ?? '')).toMatch(/^18\./);
-
     owner.child.stdin?.end('stop\n');
     await owner.exited;
+    expect(owner.child.exitCode).toBe(0);
+    for (const guest of guests.slice(0, -1)) {
+      expect(await serverVersion(url)).toMatch(/^18\./);
+      guest.child.stdin?.end('stop\n');
+      await guest.exited;
+    }
+    expect(await serverVersion(url)).toMatch(/^18\./);
+
+    const last = guests.at(-1)!;
+    last.child.stdin?.end('stop\n');
+    await last.exited;
     expect(await refusesConnections(results[0]?.url ?? '')).toBe(true);
   });
 });
