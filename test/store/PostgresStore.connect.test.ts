@@ -9,6 +9,7 @@ import { freePort } from '../support/pubsubEmulator.js';
 import {
   createTestDatabase,
   databaseUrlNamed,
+  openTestPool,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { rejectionOf } from './storeContract.js';
@@ -108,7 +109,7 @@ describe('PostgresStore connection failures', () => {
 
   it('logs a connection dropped while checked out, instead of crashing', async () => {
     const { logger, lines } = captureLogs('warn');
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const pool = openTestPool(database.url, 1);
     try {
       const { client, release } = await checkOutClient(pool, logger);
       const { rows } = await client.query<{ pid: number }>(

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import { DomainError } from '../../src/domain/DomainError.js';
 import { ErrorCode } from '../../src/domain/errorCodes.js';
@@ -6,6 +6,7 @@ import { decodeTemplateEvent } from '../../src/domain/templateEventCodec.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
 import {
   createTestDatabase,
+  openTestPool,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { ManualClock } from './ManualClock.js';
@@ -17,7 +18,7 @@ let admin: pg.Pool;
 
 beforeAll(async () => {
   database = await createTestDatabase('tf_store');
-  admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  admin = openTestPool(database.url, 2);
 });
 
 afterAll(async () => {

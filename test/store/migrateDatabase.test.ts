@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import {
   SEED_LOCATIONS,
@@ -10,6 +10,7 @@ import { ALL_MIGRATIONS } from '../../src/store/migrations/allMigrations.js';
 import { PostgresStore } from '../../src/store/PostgresStore.js';
 import {
   createTestDatabase,
+  openTestPool,
   type TestDatabase,
 } from '../support/testDatabase.js';
 import { captureLogs } from '../support/captureLogs.js';
@@ -21,7 +22,7 @@ describe('migrateDatabase', () => {
   const pools: pg.Pool[] = [];
 
   function openPool(): pg.Pool {
-    const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    const pool = openTestPool(database.url, 2);
     pools.push(pool);
     return pool;
   }
