@@ -1,48 +1,29 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { SignJWT } from 'jose';
 
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { DomainError } from '../../src/domain/DomainError.js';
 import { createAuthenticator } from '../../src/server/createAuthenticator.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
+import { startJwksServer, type JwksServer } from '../support/jwksServer.js';
 
 const secret = new TextEncoder().encode(DEVELOPMENT_JWT_SECRET);
 
 describe('createAuthenticator refuses tokens that never expire', () => {
-  let server: http.Server;
-  let jwksUrl: string;
-  let privateKey: CryptoKey;
+  let jwks: JwksServer;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    const jwk = {
-      ...(await exportJWK(pair.publicKey)),
-      kid: 'k1',
-      alg: 'RS256',
-    };
-    server = http.createServer((_request, response) => {
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
-    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+    jwks = await startJwksServer();
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await jwks.stop();
   });
 
   const authenticator = () =>
     createAuthenticator({
       auth: {
         jwtSecret: DEVELOPMENT_JWT_SECRET,
-        jwksUrl,
+        jwksUrl: jwks.jwksUrl,
         issuer: undefined,
         audience: undefined,
       },
@@ -66,7 +47,7 @@ describe('createAuthenticator refuses tokens that never expire', () => {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setSubject('zapa')
-      .sign(privateKey);
+      .sign(jwks.privateKey);
     expect(await authenticator().authenticate(`Bearer ${token}`)).toMatchObject(
       { ok: false, reason: 'invalid' },
     );
@@ -82,7 +63,7 @@ describe('createAuthenticator refuses tokens that never expire', () => {
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setSubject('zapa')
       .setExpirationTime('5m')
-      .sign(privateKey);
+      .sign(jwks.privateKey);
     expect(await authenticator().authenticate(`Bearer ${hs256}`)).toMatchObject(
       { ok: true, user: { id: 'zowi' } },
     );
@@ -93,33 +74,14 @@ describe('createAuthenticator refuses tokens that never expire', () => {
 });
 
 describe('createAuthenticator when the identity provider is down', () => {
-  let server: http.Server;
-  let baseUrl: string;
-  let privateKey: CryptoKey;
-  let jwk: Record<string, unknown>;
+  let jwks: JwksServer;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' };
-    server = http.createServer((request, response) => {
-      if (request.url === '/broken') {
-        response.statusCode = 500;
-        response.end('upstream trouble');
-        return;
-      }
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    jwks = await startJwksServer();
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await jwks.stop();
   });
 
   const authenticatorAt = (jwksUrl: string) =>
@@ -138,7 +100,7 @@ describe('createAuthenticator when the identity provider is down', () => {
       .setProtectedHeader({ alg: 'RS256', kid })
       .setSubject('zapa')
       .setExpirationTime('5m')
-      .sign(privateKey);
+      .sign(jwks.privateKey);
 
   async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return promise.then(
@@ -151,7 +113,7 @@ describe('createAuthenticator when the identity provider is down', () => {
 
   it('rejects with SERVICE_UNAVAILABLE, not "invalid", when the key set answers 500', async () => {
     const err = await rejection(
-      authenticatorAt(`${baseUrl}/broken`).authenticate(
+      authenticatorAt(`${jwks.baseUrl}/broken`).authenticate(
         `Bearer ${await rs256('k1')}`,
       ),
     );
@@ -171,7 +133,7 @@ describe('createAuthenticator when the identity provider is down', () => {
 
   it('still turns away a token whose kid names no key as invalid', async () => {
     expect(
-      await authenticatorAt(`${baseUrl}/jwks`).authenticate(
+      await authenticatorAt(jwks.jwksUrl).authenticate(
         `Bearer ${await rs256('unknown-kid')}`,
       ),
     ).toMatchObject({ ok: false, reason: 'invalid' });

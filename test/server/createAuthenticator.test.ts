@@ -1,11 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { SignJWT } from 'jose';
 
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { createAuthenticator } from '../../src/server/createAuthenticator.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
+import { startJwksServer, type JwksServer } from '../support/jwksServer.js';
 import { signToken } from '../support/tokens.js';
 
 const HS256_ONLY = {
@@ -94,31 +92,14 @@ describe('createAuthenticator with HS256', () => {
 });
 
 describe('createAuthenticator with a JWKS endpoint', () => {
-  let server: http.Server;
-  let jwksUrl: string;
-  let privateKey: CryptoKey;
+  let jwks: JwksServer;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    const jwk = {
-      ...(await exportJWK(pair.publicKey)),
-      kid: 'k1',
-      alg: 'RS256',
-    };
-    server = http.createServer((_request, response) => {
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
-    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+    jwks = await startJwksServer();
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await jwks.stop();
   });
 
   const rs256 = (claims: { iss?: string; aud?: string }) => {
@@ -128,14 +109,14 @@ describe('createAuthenticator with a JWKS endpoint', () => {
       .setExpirationTime('1h');
     if (claims.iss !== undefined) jwt = jwt.setIssuer(claims.iss);
     if (claims.aud !== undefined) jwt = jwt.setAudience(claims.aud);
-    return jwt.sign(privateKey);
+    return jwt.sign(jwks.privateKey);
   };
 
   const jwksOnly = () =>
     createAuthenticator({
       auth: {
         jwtSecret: undefined,
-        jwksUrl,
+        jwksUrl: jwks.jwksUrl,
         issuer: 'https://issuer.example',
         audience: 'template-feed',
       },
