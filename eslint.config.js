@@ -13,7 +13,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', '*.cjs', 'test/support/*.js'],
+          allowDefaultProject: [
+            '*.js',
+            '*.mjs',
+            '*.cjs',
+            'test/support/*.js',
+            'scripts/*.js',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
