@@ -23,12 +23,27 @@ interface CloudBuildConfig {
     args?: string[];
     entrypoint?: string;
     waitFor?: string[];
+    env?: string[];
   }[];
   substitutions: Record<string, string>;
 }
 
 const readYaml = <T>(file: string): T =>
   parse(readFileSync(repoPath(file), 'utf8')) as T;
+
+/**
+ * Where each Cloud SDK image keeps the SDK. The google-cloud-cli images
+ * unpack Google's release archive at /google-cloud-sdk (their Dockerfiles in
+ * GoogleCloudPlatform/cloud-sdk-docker); only Debian's package, as on a
+ * developer machine, puts it under /usr/lib/google-cloud-sdk.
+ */
+const SDK_ROOT_BY_IMAGE: Readonly<Record<string, string>> = {
+  'gcr.io/google.com/cloudsdktool/google-cloud-cli': '/google-cloud-sdk',
+};
+
+/** The emulator's launcher, relative to the SDK's root. */
+const PUBSUB_LAUNCHER_IN_SDK =
+  'platform/pubsub-emulator/bin/cloud-pubsub-emulator';
 
 /** An image reference with an explicit tag (or digest) other than latest. */
 const PINNED_IMAGE =
@@ -131,6 +146,60 @@ describe('cloudbuild.yaml', () => {
     );
     expect(deploy).toContain('skaffold deploy -p prod');
     expect(deploy).toContain(`--images=template-feed=${image}`);
+  });
+
+  test('runs the tests where the Pub/Sub emulator, Java, node and kubectl all are', () => {
+    const step = (id: string) => cloudBuild.steps.find((s) => s.id === id);
+    const testStep = step('test');
+    const [repository, tag] = (testStep?.name ?? '').split(':');
+    // Only the -emulators variant installs the pubsub-emulator component
+    // and the JRE it runs on; the script checks `java -version` itself.
+    expect(tag).toMatch(/-emulators$/);
+    const sdkRoot = SDK_ROOT_BY_IMAGE[repository ?? ''];
+    expect(sdkRoot).toBeDefined();
+    const env = Object.fromEntries(
+      (testStep?.env ?? []).map((entry) => {
+        const at = entry.indexOf('=');
+        return [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
+    expect(env.PUBSUB_EMULATOR_LAUNCHER).toBe(
+      `${sdkRoot}/${PUBSUB_LAUNCHER_IN_SDK}`,
+    );
+
+    // node and kubectl are not in that image: a step the test step waits
+    // for (directly or not) copies each into /workspace/.tools, which the
+    // test script puts first on PATH.
+    const before = new Set<string>();
+    const visit = (id: string): void => {
+      for (const dependency of step(id)?.waitFor ?? []) {
+        if (dependency === '-' || before.has(dependency)) continue;
+        before.add(dependency);
+        visit(dependency);
+      }
+    };
+    visit('test');
+    const script = testStep?.args?.join('\n') ?? '';
+    expect(script).toContain('export PATH="/workspace/.tools:$$PATH"');
+    for (const tool of ['node', 'kubectl']) {
+      const providers = [...before].filter((id) =>
+        (step(id)?.args ?? []).some((arg) =>
+          new RegExp(
+            `\\bcp\\b.*command -v ${tool}\\).*\\.tools/${tool}\\b`,
+          ).test(arg),
+        ),
+      );
+      expect([tool, providers.length]).toEqual([tool, 1]);
+    }
+    // Checked before jest starts, so a missing tool fails in one line.
+    for (const check of [
+      'test -x "$$PUBSUB_EMULATOR_LAUNCHER"',
+      'java -version',
+      'node --version',
+      'kubectl version --client',
+    ]) {
+      expect(script).toContain(check);
+    }
   });
 
   test('defaults the _REGION, _CLUSTER and _REPOSITORY substitutions to Terraform’s', () => {
