@@ -202,6 +202,19 @@ describe('cloudbuild.yaml', () => {
     }
   });
 
+  test('shows a `builds submit` example that sets SHORT_SHA, which only triggers set', () => {
+    const text = readFileSync(repoPath('cloudbuild.yaml'), 'utf8');
+    const example = /--substitutions=(\S+)/.exec(text)?.[1] ?? '';
+    const names = example.split(',').map((pair) => pair.split('=')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'SHORT_SHA',
+        ...Object.keys(cloudBuild.substitutions),
+      ]),
+    );
+    expect(example).toContain('SHORT_SHA=$(git rev-parse --short HEAD)');
+  });
+
   test('defaults the _REGION, _CLUSTER and _REPOSITORY substitutions to Terraform’s', () => {
     expect(Object.keys(cloudBuild.substitutions).sort()).toEqual([
       '_CLUSTER',
