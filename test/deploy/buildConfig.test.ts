@@ -204,7 +204,7 @@ describe('cloudbuild.yaml', () => {
 
   test('shows a `builds submit` example that sets SHORT_SHA, which only triggers set', () => {
     const text = readFileSync(repoPath('cloudbuild.yaml'), 'utf8');
-    const example = /--substitutions=(\S+)/.exec(text)?.[1] ?? '';
+    const example = /--substitutions=(.+)$/m.exec(text)?.[1] ?? '';
     const names = example.split(',').map((pair) => pair.split('=')[0]);
     expect(names).toEqual(
       expect.arrayContaining([
