@@ -11,7 +11,7 @@ import {
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 import { ErrorCode } from '../domain/errorCodes.js';
 import type { User } from '../domain/types.js';
@@ -146,9 +146,10 @@ export function createGraphQLWebSocketServer(
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => formatError(error.toJSON(), error));
 
-  // XXX: graphql-ws's ws adapter reports socket-level errors with
-  // console.error, outside our logger. Routing them through pino would mean
-  // keeping a copy of the adapter (graphql-ws/use/ws, about 100 lines).
+  // graphql-ws's ws adapter reports socket errors with console.error;
+  // handleUpgrade below hands them to our logger instead (logSocketErrors).
+  // XXX: its 'error' listener on the WebSocketServer itself stays (only a
+  // bug of ours or of ws could fire it).
   const disposable = useServer<ConnectionParams, Partial<Connection>>(
     {
       schema,
@@ -397,6 +398,7 @@ export function createGraphQLWebSocketServer(
     handleUpgrade(request, socket, head) {
       wss.handleUpgrade(request, socket, head, (webSocket) => {
         wss.emit('connection', webSocket, request);
+        logSocketErrors(webSocket, logger);
       });
     },
     close(graceMillis) {
@@ -404,6 +406,27 @@ export function createGraphQLWebSocketServer(
       return closing;
     },
   };
+}
+
+/**
+ * Takes over the socket's 'error' listener from graphql-ws's adapter, which
+ * writes a multi-line console.error and answers 1011 Internal Error. Nearly
+ * every socket error is the client's: a frame that breaks the protocol
+ * (invalid UTF-8, an unmasked or oversize frame), for which ws has already
+ * begun the close with the right code (1007, 1002, 1009). That is one
+ * structured line at info, like any other client mistake. Anything else
+ * (a failed write) is logged at warn; ws destroys that socket itself.
+ */
+function logSocketErrors(webSocket: WebSocket, logger: Logger): void {
+  webSocket.removeAllListeners('error');
+  webSocket.on('error', (err: Error & { code?: string }) => {
+    const code = err.code;
+    if (code?.startsWith('WS_ERR_') === true) {
+      logger.info({ code }, 'websocket protocol error from client');
+    } else {
+      logger.warn({ err }, 'websocket socket error');
+    }
+  });
 }
 
 /**
