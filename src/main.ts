@@ -129,7 +129,6 @@ async function startUp(
     {
       port: server.port,
       bus: bus.kind,
-      instanceId: config.instanceId,
       topic: bus instanceof PubSubBus ? config.pubsub.topic : undefined,
       subscriptionName:
         bus instanceof PubSubBus ? bus.subscriptionName : undefined,

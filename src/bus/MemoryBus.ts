@@ -91,7 +91,7 @@ export class MemoryBus implements EventBus {
       this.handler = undefined;
       for (const delivery of this.scheduled) clearImmediate(delivery);
       this.logger.info(
-        { bus: 'memory', undelivered: this.scheduled.size },
+        { undelivered: this.scheduled.size },
         'memory bus closed',
       );
       this.scheduled.clear();

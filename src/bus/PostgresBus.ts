@@ -98,7 +98,8 @@ export class PostgresBus implements EventBus {
       throw new RangeError('catchUpWindow must be a non-negative integer');
     }
     this.logger = options.logger.child({
-      module: 'PostgresBus',
+      module: 'bus',
+      bus: 'postgres',
       channel: this.channel,
     });
     // Well above the window, so ids a catch-up re-reads are still known.

@@ -114,7 +114,7 @@ export class PubSubBus implements EventBus {
       ackDeadlineSeconds: this.tuning.ackDeadlineSeconds,
       timeoutMillis: this.tuning.adminTimeoutMillis,
     };
-    this.logger = options.logger.child({ module: 'pubsub-bus' });
+    this.logger = options.logger.child({ module: 'bus', bus: 'pubsub' });
     this.metrics = options.metrics ?? noopBusMetrics;
     this.now = options.now ?? Date.now;
 

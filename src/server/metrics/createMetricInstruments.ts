@@ -5,10 +5,13 @@ export const METRIC_PREFIX = 'template_feed_';
 
 /**
  * Seconds, for delays that are normally well under a second but must still
- * show a bus that is tens of seconds behind.
+ * tell a bus seconds behind from one that was down for minutes (an event
+ * written during an outage is delivered after it, up to Pub/Sub's 10-minute
+ * retention of a pod's subscription).
  */
 export const DELAY_BUCKETS_SECONDS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+  600,
 ];
 
 /**
