@@ -1,4 +1,5 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IService } from 'kubernetes-models/v1/Service';
 
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
@@ -53,8 +54,15 @@ function backendOf(host: string, port: number) {
   return { container, containerPort };
 }
 
-test('runs two replicas of the app', () => {
-  expect(app.deployment.spec?.replicas).toBe(2);
+test('runs two pods of the app, counted by the autoscaler alone', () => {
+  expect(app.deployment.spec?.replicas).toBeUndefined();
+  const autoscaler = findObject<IHorizontalPodAutoscaler>(
+    objects,
+    'HorizontalPodAutoscaler',
+    'template-feed',
+  );
+  expect(autoscaler.spec?.scaleTargetRef.name).toBe('template-feed');
+  expect(autoscaler.spec?.minReplicas).toBe(2);
 });
 
 test('points PUBSUB_EMULATOR_HOST at the in-cluster emulator Service', () => {

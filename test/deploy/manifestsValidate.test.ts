@@ -1,4 +1,11 @@
-import { renderKustomize, type RenderedObject } from './renderKustomize.js';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+
+import {
+  findObject,
+  renderKustomize,
+  type RenderedObject,
+} from './renderKustomize.js';
 import { validateObject } from './validateObject.js';
 
 const KUSTOMIZATIONS = ['k8s/base', 'k8s/overlays/dev', 'k8s/overlays/prod'];
@@ -15,6 +22,27 @@ describe.each(KUSTOMIZATIONS)('kubectl kustomize %s', (folder) => {
     expect(kinds).toEqual(
       expect.arrayContaining(['Deployment', 'Service', 'ServiceAccount']),
     );
+  });
+
+  test('sets no replica count on a Deployment an autoscaler scales', () => {
+    // kubectl apply would reset the autoscaler's count to the manifest's.
+    const scaled = objects
+      .filter((object) => object.kind === 'HorizontalPodAutoscaler')
+      .map(
+        (object) =>
+          (object as unknown as IHorizontalPodAutoscaler).spec?.scaleTargetRef,
+      )
+      .filter((target) => target?.kind === 'Deployment')
+      .map((target) => target?.name);
+    expect(scaled.length).toBeGreaterThan(0);
+    for (const name of scaled) {
+      const deployment = findObject<IDeployment>(
+        objects,
+        'Deployment',
+        name ?? '',
+      );
+      expect([name, deployment.spec?.replicas]).toEqual([name, undefined]);
+    }
   });
 
   test('renders only objects that validate against their schema', () => {
