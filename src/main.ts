@@ -86,6 +86,7 @@ async function startUp(
 
   // 5. The bus that carries events between instances.
   const bus = createBus(config, store, logger, metrics);
+  metrics.watchBus(bus);
   opened.push({ name: 'bus', close: () => bus.close() });
 
   // 6. The fan-out registry of this instance's subscribers.

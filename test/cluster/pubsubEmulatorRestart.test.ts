@@ -1,4 +1,5 @@
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
+import { scrapeMetrics } from '../observability/scrapeMetrics.js';
 import { addTemplate } from '../support/graphqlHttp.js';
 import {
   freePort,
@@ -35,6 +36,12 @@ async function readiness(instance: RunningInstance): Promise<Readiness> {
     status: response.status,
     body: (await response.json()) as Readiness['body'],
   };
+}
+
+/** template_feed_bus_attached{bus="pubsub"} as the instance reports it. */
+async function busAttachedGauge(instance: RunningInstance): Promise<number> {
+  const metrics = await scrapeMetrics(instance.baseUrl);
+  return metrics.value('template_feed_bus_attached', { bus: 'pubsub' });
 }
 
 // An emulator of this suite's own, on a port that stays the same across
@@ -95,6 +102,7 @@ describe('instances when the Pub/Sub emulator restarts', () => {
         REATTACH_TIMEOUT_MILLIS,
       );
       expect((await readiness(instance)).body.checks?.bus).toBe('detached');
+      expect(await busAttachedGauge(instance)).toBe(0);
     }
 
     emulator = await startPubsubEmulator(port);
@@ -105,6 +113,7 @@ describe('instances when the Pub/Sub emulator restarts', () => {
         REATTACH_TIMEOUT_MILLIS,
       );
       expect(logged(instance, 'pubsub reattached')).toHaveLength(1);
+      expect(await busAttachedGauge(instance)).toBe(1);
     }
 
     // The WebSockets are to the instances, not to Pub/Sub: still open, and

@@ -159,6 +159,24 @@ describe('createMetrics', () => {
     );
   });
 
+  it('reports whether the bus is attached at each scrape, not after the fact', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    expect(
+      (await render(metrics)).family('template_feed_bus_attached').metrics,
+    ).toEqual([]);
+
+    let attached = true;
+    metrics.watchBus({ kind: 'pubsub', isAttached: () => attached });
+    expect(
+      (await render(metrics)).family('template_feed_bus_attached').metrics,
+    ).toEqual([{ value: '1', labels: { bus: 'pubsub' } }]);
+
+    attached = false;
+    expect(
+      (await render(metrics)).family('template_feed_bus_attached').metrics,
+    ).toEqual([{ value: '0', labels: { bus: 'pubsub' } }]);
+  });
+
   it('labels GraphQL operations by type and a known outcome only', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.graphqlOperationCompleted('mutation', 'success');

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+import type { EventBus } from '../../bus/EventBus.js';
+
 /** Every metric of our own starts with this (the HPA comment relies on it). */
 export const METRIC_PREFIX = 'template_feed_';
 
@@ -21,7 +23,10 @@ export const DELAY_BUCKETS_SECONDS = [
  * event id (those are in the logs). The bus delay metrics carry no `bus`
  * label: a process has exactly one bus, and its counters say which.
  */
-export function createMetricInstruments(registry: Registry) {
+export function createMetricInstruments(
+  registry: Registry,
+  sources: MetricSources = {},
+) {
   const registers = [registry];
   const name = (suffix: string) => `${METRIC_PREFIX}${suffix}`;
 
@@ -150,7 +155,29 @@ export function createMetricInstruments(registry: Registry) {
       help: 'Unix time the latest event arrived from the bus.',
       registers,
     }),
+    // Read at scrape time: an outage shows while it lasts, not only once
+    // bus_reconnects_total moves after it.
+    busAttached: new Gauge({
+      name: name('bus_attached'),
+      help:
+        '1 while events published now would reach this instance, else 0 ' +
+        '(the bus is reconnecting; /readyz answers 503).',
+      labelNames: ['bus'] as const,
+      registers,
+      collect() {
+        const bus = sources.bus?.();
+        if (bus !== undefined) {
+          this.labels(bus.kind).set(bus.isAttached() ? 1 : 0);
+        }
+      },
+    }),
   };
+}
+
+/** State read when /metrics is scraped rather than counted as it happens. */
+export interface MetricSources {
+  /** The bus in use, once there is one. */
+  readonly bus?: () => Pick<EventBus, 'kind' | 'isAttached'> | undefined;
 }
 
 /** What createMetricInstruments returns. */

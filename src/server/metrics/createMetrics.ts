@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import type { BusMetrics } from '../../bus/BusMetrics.js';
+import type { EventBus } from '../../bus/EventBus.js';
 import type { BusKind } from '../../config/config.js';
 import { ErrorCode } from '../../domain/errorCodes.js';
 import type { ShareClause } from '../../domain/shareRule.js';
@@ -25,6 +26,11 @@ export interface TemplateFeedMetrics
    * it gives `bus.start`, before the fan-out.
    */
   eventArrived(createdAt: Date): void;
+  /**
+   * Reports `bus` as template_feed_bus_attached on every scrape. main.ts
+   * calls it once the bus exists (the bus itself takes these metrics).
+   */
+  watchBus(bus: Pick<EventBus, 'kind' | 'isAttached'>): void;
 }
 
 export interface CreateMetricsOptions {
@@ -72,7 +78,8 @@ export function createMetrics(
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
   }
-  const m = createMetricInstruments(registry);
+  let watchedBus: Pick<EventBus, 'kind' | 'isAttached'> | undefined;
+  const m = createMetricInstruments(registry, { bus: () => watchedBus });
 
   // Series that exist before their first event, so rate() and dashboards
   // see a zero rather than nothing.
@@ -146,6 +153,9 @@ export function createMetrics(
       m.busReceiveDelay.observe(delaySeconds);
       m.busLastEventDelay.set(delaySeconds);
       m.busLastEventReceived.set(nowMillis / 1_000);
+    },
+    watchBus: (bus) => {
+      watchedBus = bus;
     },
   };
 }
