@@ -325,7 +325,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
           },
         }),
       );
-      app.use(handleRequestErrors(logger));
+      app.use(handleRequestErrors(logger, metrics));
 
       try {
         await listen(httpServer, config.port, options.host);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import { ErrorCode } from '../domain/errorCodes.js';
 import { graphqlRequestRecordOf } from './logGraphQLRequests.js';
+import type { ServerMetrics } from './ServerMetrics.js';
 
 /** What body-parser attaches to the errors it raises. */
 interface HttpError {
@@ -15,7 +16,10 @@ interface HttpError {
  * body) answered in GraphQL's error shape, with a code from our table,
  * rather than express's HTML page.
  */
-export function handleRequestErrors(logger: Logger): ErrorRequestHandler {
+export function handleRequestErrors(
+  logger: Logger,
+  metrics: Pick<ServerMetrics, 'graphqlOperationCompleted'>,
+): ErrorRequestHandler {
   return (err: unknown, _request, response, next) => {
     if (response.headersSent) {
       next(err);
@@ -23,8 +27,11 @@ export function handleRequestErrors(logger: Logger): ErrorRequestHandler {
     }
     const { status, type } = (err ?? {}) as HttpError;
     const record = graphqlRequestRecordOf(response);
+    // Apollo never saw these, so its plugin did not count them: counted
+    // here, as the access line reports them.
     if (status !== undefined && status >= 400 && status < 500) {
       if (record !== undefined) record.outcome = ErrorCode.BAD_USER_INPUT;
+      metrics.graphqlOperationCompleted('unknown', ErrorCode.BAD_USER_INPUT);
       const message =
         type === 'entity.parse.failed'
           ? 'the request body is not valid JSON'
@@ -37,6 +44,10 @@ export function handleRequestErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (record !== undefined) record.outcome = ErrorCode.INTERNAL_SERVER_ERROR;
+    metrics.graphqlOperationCompleted(
+      'unknown',
+      ErrorCode.INTERNAL_SERVER_ERROR,
+    );
     logger.error({ err }, 'http request failed');
     response.status(500).json({
       errors: [

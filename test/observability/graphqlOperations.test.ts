@@ -147,7 +147,7 @@ describe('GraphQL operation metrics and access lines', () => {
     });
   });
 
-  it('logs a body that is not JSON without counting an operation', async () => {
+  it('counts and logs a body that is not JSON as unknown and BAD_USER_INPUT, as its access line says', async () => {
     const accessCount = accessLines().length;
     const moved = await operationsDuring(async () => {
       const response = await postGraphQL(instance.graphqlUrl, {
@@ -156,7 +156,7 @@ describe('GraphQL operation metrics and access lines', () => {
       });
       expect(response.status).toBe(400);
     });
-    expect(moved).toEqual({});
+    expect(moved).toEqual({ 'unknown/BAD_USER_INPUT': 1 });
     expect(await accessLineAfter(accessCount)).toMatchObject({
       operationType: 'unknown',
       outcome: 'BAD_USER_INPUT',
