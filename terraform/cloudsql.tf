@@ -25,6 +25,13 @@ resource "google_sql_database_instance" "main" {
     insights_config {
       query_insights_enabled = true
     }
+
+    # Set, not left to the tier's default (100 on 3.75 GB), which is fewer
+    # than production's pods may hold at once; see the variable.
+    database_flags {
+      name  = "max_connections"
+      value = tostring(var.database_max_connections)
+    }
   }
 
   deletion_protection = var.deletion_protection

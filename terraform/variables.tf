@@ -81,6 +81,17 @@ variable "database_tier" {
   default     = "db-custom-1-3840"
 }
 
+variable "database_max_connections" {
+  type        = number
+  description = "PostgreSQL max_connections (a Cloud SQL database flag; changing it restarts the instance). Must hold every pod's pool at peak plus a reserve: DATABASE_POOL_SIZE x (HPA maxReplicas + 2 x rollout surge) + 13, which test/deploy checks against the prod overlay. Cloud SQL's default for the default 3.75 GB tier is 100, too few; each connection costs memory, so for much more than this move to a larger tier."
+  default     = 200
+
+  validation {
+    condition     = var.database_max_connections >= 50 && var.database_max_connections <= 1000
+    error_message = "database_max_connections must be from 50 to 1000."
+  }
+}
+
 variable "database_availability_type" {
   type        = string
   description = "ZONAL, or REGIONAL for a standby in a second zone with automatic failover."

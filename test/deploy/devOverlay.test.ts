@@ -5,6 +5,11 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { appWorkload, type AppWorkload } from './appWorkload.js';
 import {
+  peakPods,
+  postgresMaxConnections,
+  RESERVED_CONNECTIONS,
+} from './connectionBudget.js';
+import {
   findObject,
   objectsOfKind,
   renderKustomize,
@@ -94,6 +99,21 @@ test('points DATABASE_URL at the in-cluster PostgreSQL with its credentials', ()
   const passwordRef = postgresEnv.POSTGRES_PASSWORD?.valueFrom?.secretKeyRef;
   const secret = findObject(objects, 'Secret', passwordRef?.name ?? '');
   expect(secretValues(secret)[passwordRef?.key ?? '']).toBe(url.password);
+});
+
+test('fits every pod’s full pool in the in-cluster PostgreSQL’s max_connections', () => {
+  const url = new URL(app.environment.DATABASE_URL ?? '');
+  const { container } = backendOf(url.hostname, Number(url.port));
+  const autoscaler = findObject<IHorizontalPodAutoscaler>(
+    objects,
+    'HorizontalPodAutoscaler',
+    'template-feed',
+  );
+  expect(app.environment.DATABASE_POOL_SIZE).toMatch(/^\d+$/);
+  const pool = Number(app.environment.DATABASE_POOL_SIZE);
+  expect(
+    pool * peakPods(app.deployment, autoscaler) + RESERVED_CONNECTIONS,
+  ).toBeLessThanOrEqual(postgresMaxConnections(container ?? { name: '' }));
 });
 
 test('runs in development mode with a development JWT secret from a Secret', () => {

@@ -4,9 +4,13 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 
 import { appWorkload, type AppWorkload } from './appWorkload.js';
+import { peakPods, RESERVED_CONNECTIONS } from './connectionBudget.js';
 import {
   loadTerraform,
+  resource,
+  subBlock,
   variableDefault,
+  type Block,
   type TerraformModule,
 } from './loadTerraform.js';
 import {
@@ -53,6 +57,34 @@ test('leaves the replica count to the autoscaler, which keeps at least three', (
     kind: 'Deployment',
     name: 'template-feed',
   });
+});
+
+test('fits every pod’s full pool in Cloud SQL’s max_connections at the busiest moment', () => {
+  const autoscaler = findObject<IHorizontalPodAutoscaler>(
+    objects,
+    'HorizontalPodAutoscaler',
+    'template-feed',
+  );
+  expect(app.environment.DATABASE_POOL_SIZE).toMatch(/^\d+$/);
+  const pool = Number(app.environment.DATABASE_POOL_SIZE);
+
+  // Set explicitly: the tier's default (100 on the default 3.75 GB tier) is
+  // not ours to rely on.
+  const settings = subBlock(
+    resource(terraform, 'google_sql_database_instance.main'),
+    'settings',
+  );
+  const flag = ((settings.database_flags ?? []) as Block[]).find(
+    (candidate) => candidate.name === 'max_connections',
+  );
+  const variable = /^\$\{(?:tostring\()?var\.(\w+)\)?\}$/.exec(
+    String(flag?.value),
+  )?.[1];
+  const maxConnections = Number(variableDefault(terraform, variable ?? ''));
+
+  expect(
+    pool * peakPods(app.deployment, autoscaler) + RESERVED_CONNECTIONS,
+  ).toBeLessThanOrEqual(maxConnections);
 });
 
 test('reads DATABASE_URL and the auth secrets from a Secret it does not render', () => {
