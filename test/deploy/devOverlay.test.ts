@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { parse } from 'yaml';
 
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
+import { repoPath } from '../support/repoPaths.js';
 import { appWorkload, type AppWorkload } from './appWorkload.js';
 import {
   peakPods,
@@ -126,6 +130,27 @@ test('runs in development mode with a development JWT secret from a Secret', () 
   // The published development secret, so `npm run token` signs tokens the
   // dev cluster accepts.
   expect(app.environment.AUTH_JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+});
+
+test('deploys into a namespace of its own, which skaffold dev port-forwards from', async () => {
+  const prod = await renderKustomize('k8s/overlays/prod');
+  const namespaceOf = (rendered: RenderedObject[]) =>
+    findObject(rendered, 'Deployment', 'template-feed').metadata.namespace;
+  expect(namespaceOf(objects)).toBe('template-feed-dev');
+  expect(namespaceOf(objects)).not.toBe(namespaceOf(prod));
+
+  const skaffold = parse(readFileSync(repoPath('skaffold.yaml'), 'utf8')) as {
+    profiles: {
+      name: string;
+      portForward?: { resourceName: string; namespace?: string }[];
+    }[];
+  };
+  const forwards =
+    skaffold.profiles.find((profile) => profile.name === 'dev')?.portForward ??
+    [];
+  expect(forwards.map((forward) => forward.namespace)).toEqual([
+    namespaceOf(objects),
+  ]);
 });
 
 test('leaves out the GKE-only Ingress and BackendConfig', () => {

@@ -8,9 +8,19 @@ import {
 } from './renderKustomize.js';
 import { validateObject } from './validateObject.js';
 
-const KUSTOMIZATIONS = ['k8s/base', 'k8s/overlays/dev', 'k8s/overlays/prod'];
+/**
+ * Each kustomization and the namespace it deploys into. Development has its
+ * own: `skaffold dev` deletes what it deployed on exit, and against the
+ * production context by mistake it must not take production's namespace
+ * (and the Secret made by hand in it) along.
+ */
+const KUSTOMIZATIONS: readonly (readonly [string, string])[] = [
+  ['k8s/base', 'template-feed'],
+  ['k8s/overlays/dev', 'template-feed-dev'],
+  ['k8s/overlays/prod', 'template-feed'],
+];
 
-describe.each(KUSTOMIZATIONS)('kubectl kustomize %s', (folder) => {
+describe.each(KUSTOMIZATIONS)('kubectl kustomize %s', (folder, namespace) => {
   let objects: RenderedObject[];
 
   beforeAll(async () => {
@@ -59,13 +69,16 @@ describe.each(KUSTOMIZATIONS)('kubectl kustomize %s', (folder) => {
     expect(failures).toEqual([]);
   });
 
-  test('puts every namespaced object in the template-feed namespace', () => {
+  test(`puts every namespaced object in the ${namespace} namespace, which it creates`, () => {
     const namespaced = objects.filter((object) => object.kind !== 'Namespace');
     expect(
-      namespaced.filter(
-        (object) => object.metadata.namespace !== 'template-feed',
-      ),
+      namespaced.filter((object) => object.metadata.namespace !== namespace),
     ).toEqual([]);
+    expect(
+      objects
+        .filter((object) => object.kind === 'Namespace')
+        .map((object) => object.metadata.name),
+    ).toEqual([namespace]);
   });
 });
 

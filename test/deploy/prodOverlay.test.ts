@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 import type { IBackendConfig } from '@kubernetes-models/gke/cloud.google.com/v1/BackendConfig';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { parse } from 'yaml';
 
+import { repoPath } from '../support/repoPaths.js';
 import { appWorkload, type AppWorkload } from './appWorkload.js';
 import { peakPods, RESERVED_CONNECTIONS } from './connectionBudget.js';
 import {
@@ -185,6 +189,23 @@ test('runs the Cloud SQL Auth Proxy as a native sidecar for DATABASE_URL', () =>
     variableDefault(terraform, 'database_instance_name'),
   ].join(':');
   expect(proxy?.args).toContain(instance);
+});
+
+test('is deployed by skaffold -p prod only to the context get-credentials makes for Terraform’s cluster', () => {
+  const skaffold = parse(readFileSync(repoPath('skaffold.yaml'), 'utf8')) as {
+    profiles: { name: string; deploy?: { kubeContext?: string } }[];
+  };
+  const prod = skaffold.profiles.find((profile) => profile.name === 'prod');
+  // gcloud container clusters get-credentials names the context
+  // gke_<project>_<location>_<cluster>.
+  expect(prod?.deploy?.kubeContext).toBe(
+    [
+      'gke',
+      app.environment.GOOGLE_CLOUD_PROJECT,
+      variableDefault(terraform, 'region'),
+      variableDefault(terraform, 'cluster_name'),
+    ].join('_'),
+  );
 });
 
 test('acts as the Google service account Terraform binds to it', () => {
