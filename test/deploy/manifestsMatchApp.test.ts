@@ -1,3 +1,4 @@
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IService } from 'kubernetes-models/v1/Service';
 
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -143,6 +144,28 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
       expect(container.image).toMatch(/^[^@\s]+:[\w][\w.-]*(@sha256:\w+)?$/);
       expect(container.image).not.toMatch(/:latest\b/);
     }
+  });
+
+  test('scales on the app container’s CPU, not the whole pod’s', () => {
+    const autoscaler = findObject<IHorizontalPodAutoscaler>(
+      objects,
+      'HorizontalPodAutoscaler',
+      'template-feed',
+    );
+    const cpu = (autoscaler.spec?.metrics ?? []).filter(
+      (metric) =>
+        metric.resource?.name === 'cpu' ||
+        metric.containerResource?.name === 'cpu',
+    );
+    expect(cpu).toEqual([
+      expect.objectContaining({
+        type: 'ContainerResource',
+        containerResource: expect.objectContaining({
+          container: app.container.name,
+        }) as unknown,
+      }),
+    ]);
+    expect(app.container.resources?.requests?.cpu).toBeDefined();
   });
 
   test('tells Prometheus where the metrics are', () => {

@@ -91,3 +91,52 @@ test('the validator rejects an object that breaks its schema', () => {
   } as unknown as RenderedObject;
   expect(() => validateObject(broken)).toThrow();
 });
+
+describe('the PodMonitoring check', () => {
+  const valid = {
+    apiVersion: 'monitoring.googleapis.com/v1',
+    kind: 'PodMonitoring',
+    metadata: { name: 'template-feed' },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'template-feed' } },
+      endpoints: [
+        { port: 'http', path: '/metrics', interval: '30s', timeout: '10s' },
+      ],
+    },
+  };
+  const withEndpoint = (endpoint: Record<string, unknown>) =>
+    ({
+      ...valid,
+      spec: { ...valid.spec, endpoints: [endpoint] },
+    }) as unknown as RenderedObject;
+
+  test('accepts a PodMonitoring the v1 CRD accepts', () => {
+    expect(() =>
+      validateObject(valid as unknown as RenderedObject),
+    ).not.toThrow();
+  });
+
+  test.each([
+    ['no interval (required in v1)', { port: 'http' }],
+    ['an interval that is no duration', { port: 'http', interval: '30' }],
+    [
+      'a timeout longer than the interval',
+      { port: 'http', interval: '10s', timeout: '30s' },
+    ],
+    ['no port', { interval: '30s' }],
+    ['a relative path', { port: 'http', interval: '30s', path: 'metrics' }],
+    ['a misspelt field', { port: 'http', interval: '30s', intervall: '1m' }],
+  ])('rejects an endpoint with %s', (_, endpoint) => {
+    expect(() => validateObject(withEndpoint(endpoint))).toThrow(
+      /PodMonitoring/,
+    );
+  });
+
+  test('rejects a PodMonitoring without a selector', () => {
+    const broken = {
+      ...valid,
+      spec: { endpoints: valid.spec.endpoints },
+    } as unknown as RenderedObject;
+    expect(() => validateObject(broken)).toThrow(/selector/);
+  });
+});

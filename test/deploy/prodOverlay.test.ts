@@ -91,6 +91,28 @@ test('fits every pod’s full pool in Cloud SQL’s max_connections at the busie
   ).toBeLessThanOrEqual(maxConnections);
 });
 
+test('has Managed Service for Prometheus scrape /metrics from the app’s named port', () => {
+  const monitoring = findObject<{
+    spec: {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string | number; path?: string; interval: string }[];
+    };
+  }>(objects, 'PodMonitoring', 'template-feed');
+  const podLabels = app.deployment.spec?.template.metadata?.labels ?? {};
+  expect(podLabels).toEqual(
+    expect.objectContaining(monitoring.spec.selector.matchLabels),
+  );
+  expect(monitoring.spec.endpoints).toHaveLength(1);
+  const [endpoint] = monitoring.spec.endpoints;
+  // By name, so the series carry the container label; that name is the
+  // app container's port, on PORT.
+  const port = app.container.ports?.find(
+    (candidate) => candidate.name === endpoint?.port,
+  );
+  expect(port?.containerPort).toBe(Number(app.environment.PORT));
+  expect(endpoint?.path).toBe('/metrics');
+});
+
 test('reads DATABASE_URL and the auth secrets from a Secret it does not render', () => {
   expect(app.secretReferences.get('DATABASE_URL')).toEqual({
     secret: 'template-feed-secrets',

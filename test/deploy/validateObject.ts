@@ -11,6 +11,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
+import { PodMonitoringShape } from './PodMonitoringShape.js';
 import type { RenderedObject } from './renderKustomize.js';
 
 interface Validatable {
@@ -37,11 +38,13 @@ const MODELS: Readonly<Record<string, ModelClass>> = {
   'cloud.google.com/v1/BackendConfig': BackendConfig,
   'networking.gke.io/v1/ManagedCertificate': ManagedCertificate,
   'networking.gke.io/v1beta1/FrontendConfig': FrontendConfig,
+  // No published model: a structural check written from its CRD.
+  'monitoring.googleapis.com/v1/PodMonitoring': PodMonitoringShape,
 };
 
 /**
  * Validates one rendered object against the Kubernetes (or GKE CRD) OpenAPI
- * schema. Throws the model's validation error, or an error naming a kind we
+ * schema, or for PodMonitoring against PodMonitoringShape's rules. Throws the model's validation error, or an error naming a kind we
  * have no model for.
  */
 export function validateObject(object: RenderedObject): void {
