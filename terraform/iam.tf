@@ -7,12 +7,7 @@
 # (pubsub.subscriptions.consume); on SIGTERM delete it
 # (pubsub.subscriptions.delete). roles/pubsub.editor would grant all that,
 # but also deleting the topic and every other subscription and topic in the
-# project, so two narrow custom roles are used instead. The subscription
-# permissions are granted on the project because the subscriptions do not
-# exist until a pod creates them. The price: a pod could delete another
-# pod's subscription. An IAM condition on the `template-events-` name prefix
-# would narrow that where Pub/Sub evaluates resource-name conditions; this
-# module does not rely on it.
+# project, so two narrow custom roles are used instead.
 resource "google_service_account" "app" {
   account_id   = var.gsa_account_id
   display_name = "template-feed pods (Workload Identity)"
@@ -40,6 +35,14 @@ resource "google_project_iam_custom_role" "topic_subscriber" {
   ]
 }
 
+# Known shortcoming: project-wide. The subscriptions do not exist until a
+# pod creates them, so the grant cannot sit on them, and it cannot be
+# narrowed to the `<topic>-` name prefix either: Pub/Sub does not recognise
+# the resource attributes of IAM Conditions (IAM's "Resource attributes for
+# IAM Conditions" lists pubsublite.googleapis.com, not pubsub). So a pod may
+# pull from, or delete, any subscription in the project, other applications'
+# included. The remedy is a project of template-feed's own, holding no
+# other Pub/Sub subscriptions (docs/deploy.md).
 resource "google_project_iam_member" "app_subscription_manager" {
   project = var.project_id
   role    = google_project_iam_custom_role.subscription_manager.id
