@@ -6,7 +6,7 @@ import type { RunningEmulator } from '../devtools/pubsubEmulator.js';
 import type { Logger } from '../logging/createLogger.js';
 import { startEmbeddedPostgres } from '../store/startEmbeddedPostgres.js';
 import { chooseClusterBus } from './chooseClusterBus.js';
-import { ClusterInstance } from './ClusterInstance.js';
+import { ClusterInstance, type InstanceExit } from './ClusterInstance.js';
 import type { ClusterOutput } from './ClusterOutput.js';
 import type { ClusterOptions } from './clusterOptions.js';
 import { isPortFree } from './isPortFree.js';
@@ -21,7 +21,10 @@ const STOP_SLACK_MILLIS = 10_000;
 export const ClusterExitCode = {
   /** Stopped by a signal; every instance shut down cleanly. */
   STOPPED: 0,
-  /** Start-up failed, or an instance exited by itself or uncleanly. */
+  /**
+   * Start-up failed, an instance crashed, the last one exited by itself,
+   * or one did not shut down cleanly.
+   */
   FAILED: 1,
   /** A second signal: instances were killed. */
   INTERRUPTED: 130,
@@ -39,8 +42,9 @@ export interface LocalClusterOptions {
 
 /**
  * The processes behind `npm start`: one PostgreSQL, one Pub/Sub emulator and
- * CLUSTER_INSTANCES instances. `run()` starts them, waits for `stop()` or an
- * instance dying, stops them in order and resolves with the exit code.
+ * CLUSTER_INSTANCES instances. `run()` starts them, waits for `stop()` or
+ * the last instance leaving, stops them in order and resolves with the exit
+ * code.
  */
 export class LocalCluster {
   private readonly options: ClusterOptions;
@@ -57,6 +61,8 @@ export class LocalCluster {
     readonly close: () => Promise<void>;
   }[] = [];
   private stopping = false;
+  /** Every instance answered /readyz 200 once; start-up is over. */
+  private started = false;
   private exitCode: number = ClusterExitCode.STOPPED;
   private wake!: () => void;
   private readonly stopRequested = new Promise<void>((resolve) => {
@@ -109,7 +115,12 @@ export class LocalCluster {
   killNow(): void {
     for (const instance of this.instances) instance.signal('SIGKILL');
     const pid = this.emulator?.process.pid;
-    if (pid !== undefined && this.emulator?.process.exitCode === null) {
+    const emulatorProcess = this.emulator?.process;
+    if (
+      pid !== undefined &&
+      emulatorProcess?.exitCode === null &&
+      emulatorProcess.signalCode === null
+    ) {
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
@@ -136,6 +147,15 @@ export class LocalCluster {
     );
     if (emulator !== undefined) {
       this.emulator = emulator;
+      // Someone killed it: the instances detach and report 503 until an
+      // emulator listens at the same address again; say so once, here.
+      emulator.process.once('exit', (code, signal) => {
+        if (this.stopping) return;
+        this.logger.warn(
+          { emulatorHost: emulator.host, code, signal },
+          'pubsub emulator exited; instances stay unready until one listens there again',
+        );
+      });
       this.opened.push({
         name: 'pubsub emulator',
         close: async () => {
@@ -175,6 +195,7 @@ export class LocalCluster {
     ready.catch(() => undefined);
     await Promise.race([ready, this.stopRequested]);
     if (this.stopping) return;
+    this.started = true;
     this.logger.info(
       {
         bus,
@@ -249,15 +270,42 @@ export class LocalCluster {
       { instance: instanceId, port: instance.port, childPid: instance.pid },
       'instance starting',
     );
-    void instance.exited.then((exit) => {
-      if (this.stopping) return;
+    void instance.exited.then((exit) => this.onInstanceExit(instanceId, exit));
+  }
+
+  /**
+   * An instance left without being asked. During start-up that fails the
+   * cluster. Once it is running, the others carry on, as pods do when one
+   * goes: that is how a client's reconnect to another instance is tried
+   * locally (`kill -TERM` one instance). The cluster stops with the last.
+   */
+  private onInstanceExit(instanceId: string, exit: InstanceExit): void {
+    if (this.stopping) return;
+    const running = this.instances.filter((instance) => instance.isRunning);
+    if (!this.started || running.length === 0) {
       this.logger.error(
         { instance: instanceId, ...exit },
-        'instance exited by itself; stopping the cluster',
+        this.started
+          ? 'last instance exited; stopping the cluster'
+          : 'instance exited during start-up; stopping the cluster',
       );
       this.fail();
       this.requestStop();
-    });
+      return;
+    }
+    // Exit code 0 is a clean shutdown someone asked for; anything else is
+    // a crash worth an error.
+    const fields = {
+      instance: instanceId,
+      ...exit,
+      running: running.map((instance) => instance.instanceId),
+    };
+    if (exit.code === 0) {
+      this.logger.warn(fields, 'instance stopped; the others carry on');
+    } else {
+      this.fail();
+      this.logger.error(fields, 'instance failed; the others carry on');
+    }
   }
 
   private requestStop(): void {

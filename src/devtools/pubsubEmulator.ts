@@ -84,10 +84,20 @@ export async function startPubsubEmulator(
     host,
     process: child,
     stop: async () => {
-      if (child.exitCode !== null || child.pid === undefined) return;
+      // exitCode stays null for a process that a signal ended (someone
+      // killed the emulator): that one has nothing left to stop either.
+      const gone = (): boolean =>
+        child.exitCode !== null || child.signalCode !== null;
+      if (gone() || child.pid === undefined) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // The launcher starts java as a child: kill the whole group.
-      process.kill(-child.pid, 'SIGKILL');
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch (err) {
+        // ESRCH: the group ended between the check and the kill.
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
+        throw err;
+      }
       await exited;
     },
   };

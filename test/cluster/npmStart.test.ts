@@ -175,6 +175,52 @@ describe('npm start (node dist/cli/cluster.js)', () => {
     }
   }, 240_000);
 
+  it('keeps serving with the other instances when one is stopped, as pods do, and still stops cleanly on Ctrl-C', async () => {
+    const topicName = `tf-npm-start-${uniqueSuffix()}`;
+    const basePort = await freePortRange(3);
+    const cluster = start({
+      CLUSTER_INSTANCES: '3',
+      CLUSTER_BASE_PORT: String(basePort),
+      PUBSUB_EMULATOR_HOST: sharedEmulatorHost(),
+      PUBSUB_TOPIC: topicName,
+    });
+    const [one, two] = (await readyEndpoints(cluster)) as [
+      ClusterEndpoint,
+      ClusterEndpoint,
+    ];
+    const [third] = cluster
+      .logged('cluster', 'instance starting')
+      .filter((line) => line.instance === 'instance-3');
+    process.kill(Number(third?.childPid), 'SIGTERM');
+
+    const stopped = await cluster.waitForLine(
+      (line) =>
+        line.source === 'cluster' &&
+        line.json?.message === 'instance stopped; the others carry on',
+    );
+    expect(stopped.json).toMatchObject({
+      level: 'warn',
+      instance: 'instance-3',
+      code: 0,
+      running: ['instance-1', 'instance-2'],
+    });
+    expect(cluster.logged('instance-3', 'pubsub subscription deleted')).toEqual(
+      [
+        expect.objectContaining({
+          subscriptionName: `${topicName}-instance-3`,
+        }),
+      ],
+    );
+
+    await expectDeliveredAcross(one, two);
+
+    cluster.pressCtrlC();
+    expect(await cluster.exited).toEqual({ code: 0, signal: null });
+    expect(cluster.logged('cluster', 'cluster stopped')).toEqual([
+      expect.objectContaining({ exitCode: 0 }),
+    ]);
+  }, 240_000);
+
   it('starts a Pub/Sub emulator of its own when none is named, on another port when 8085 is taken, and stops it after the instances', async () => {
     const basePort = await freePortRange(2);
     // Unless something already listens on 8085, something does now.
