@@ -27,7 +27,7 @@ resource "google_artifact_registry_repository" "images" {
   depends_on = [google_project_service.enabled]
 }
 
-# Nodes pull the image; the deployer pushes it.
+# Nodes pull the image.
 resource "google_artifact_registry_repository_iam_member" "nodes_reader" {
   location   = google_artifact_registry_repository.images.location
   repository = google_artifact_registry_repository.images.name
@@ -35,6 +35,7 @@ resource "google_artifact_registry_repository_iam_member" "nodes_reader" {
   member     = "serviceAccount:${google_service_account.nodes.email}"
 }
 
+# Cloud Build's deployer pushes it.
 resource "google_artifact_registry_repository_iam_member" "deployer_writer" {
   location   = google_artifact_registry_repository.images.location
   repository = google_artifact_registry_repository.images.name

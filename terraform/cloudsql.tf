@@ -39,6 +39,7 @@ resource "google_sql_database_instance" "main" {
   depends_on = [google_project_service.enabled]
 }
 
+# The database the app migrates and uses; it owns nothing else.
 resource "google_sql_database" "template_feed" {
   name     = var.database_name
   instance = google_sql_database_instance.main.name
@@ -50,6 +51,7 @@ resource "random_password" "database" {
   special = false
 }
 
+# The app's login, with the generated password above.
 resource "google_sql_user" "template_feed" {
   name     = var.database_user
   instance = google_sql_database_instance.main.name
@@ -67,6 +69,7 @@ resource "google_secret_manager_secret" "database_url" {
   depends_on = [google_project_service.enabled]
 }
 
+# The current value; docs/deploy.md says how a new one reaches the pods.
 resource "google_secret_manager_secret_version" "database_url" {
   secret      = google_secret_manager_secret.database_url.id
   secret_data = "postgres://${google_sql_user.template_feed.name}:${random_password.database.result}@127.0.0.1:5432/${google_sql_database.template_feed.name}"
@@ -79,6 +82,7 @@ resource "random_password" "auth_jwt_secret" {
   special = false
 }
 
+# Kept beside DATABASE_URL, from where it is copied into the cluster.
 resource "google_secret_manager_secret" "auth_jwt_secret" {
   secret_id = "template-feed-auth-jwt-secret"
 
@@ -89,6 +93,7 @@ resource "google_secret_manager_secret" "auth_jwt_secret" {
   depends_on = [google_project_service.enabled]
 }
 
+# The current value of the HS256 secret.
 resource "google_secret_manager_secret_version" "auth_jwt_secret" {
   secret      = google_secret_manager_secret.auth_jwt_secret.id
   secret_data = random_password.auth_jwt_secret.result

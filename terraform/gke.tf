@@ -9,10 +9,19 @@ resource "google_container_cluster" "primary" {
   remove_default_node_pool = true
   initial_node_count       = 1
 
+  # In template-feed's own network (network.tf), not the project's
+  # `default` one, which a fresh or hardened project may not have.
+  network    = google_compute_network.main.id
+  subnetwork = google_compute_subnetwork.nodes.id
+
+  # VPC-native: pods and Services get addresses from the subnetwork's
+  # secondary ranges, which container-native load balancing (the Service's
+  # NEG) needs.
   networking_mode = "VPC_NATIVE"
-  # Empty: let GKE pick the pod and service ranges. VPC-native addressing is
-  # what container-native load balancing (the Service's NEG) needs.
-  ip_allocation_policy {}
+  ip_allocation_policy {
+    cluster_secondary_range_name  = google_compute_subnetwork.nodes.secondary_ip_range[0].range_name
+    services_secondary_range_name = google_compute_subnetwork.nodes.secondary_ip_range[1].range_name
+  }
 
   release_channel {
     channel = "REGULAR"
@@ -48,6 +57,8 @@ resource "google_container_cluster" "primary" {
 resource "google_service_account" "nodes" {
   account_id   = "${var.cluster_name}-nodes"
   display_name = "GKE nodes of ${var.cluster_name}"
+
+  depends_on = [google_project_service.enabled]
 }
 
 # Logs, metrics and autoscaler reports: the role GKE documents for node
@@ -58,6 +69,7 @@ resource "google_project_iam_member" "nodes" {
   member  = "serviceAccount:${google_service_account.nodes.email}"
 }
 
+# The nodes template-feed runs on, autoscaled per zone and kept patched.
 resource "google_container_node_pool" "primary" {
   name     = "primary"
   cluster  = google_container_cluster.primary.id

@@ -8,11 +8,16 @@
 # (pubsub.subscriptions.delete). roles/pubsub.editor would grant all that,
 # but also deleting the topic and every other subscription and topic in the
 # project, so two narrow custom roles are used instead.
+#
+# The pods act as this account through Workload Identity; no key is made.
 resource "google_service_account" "app" {
   account_id   = var.gsa_account_id
   display_name = "template-feed pods (Workload Identity)"
+
+  depends_on = [google_project_service.enabled]
 }
 
+# What a pod does with its own subscription, granted on the project below.
 resource "google_project_iam_custom_role" "subscription_manager" {
   role_id     = "templateFeedSubscriptionManager"
   title       = "template-feed subscription manager"
@@ -23,8 +28,11 @@ resource "google_project_iam_custom_role" "subscription_manager" {
     "pubsub.subscriptions.delete",
     "pubsub.subscriptions.get",
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
+# Attaching subscriptions, granted on the one topic only.
 resource "google_project_iam_custom_role" "topic_subscriber" {
   role_id     = "templateFeedTopicSubscriber"
   title       = "template-feed topic subscriber"
@@ -33,6 +41,8 @@ resource "google_project_iam_custom_role" "topic_subscriber" {
     "pubsub.topics.attachSubscription",
     "pubsub.topics.get",
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
 # Known shortcoming: project-wide. The subscriptions do not exist until a
@@ -49,12 +59,14 @@ resource "google_project_iam_member" "app_subscription_manager" {
   member  = "serviceAccount:${google_service_account.app.email}"
 }
 
+# addTemplate and the outbox relay publish template events.
 resource "google_pubsub_topic_iam_member" "app_publisher" {
   topic  = google_pubsub_topic.template_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.app.email}"
 }
 
+# Each pod attaches its new subscription to the topic.
 resource "google_pubsub_topic_iam_member" "app_topic_subscriber" {
   topic  = google_pubsub_topic.template_events.id
   role   = google_project_iam_custom_role.topic_subscriber.id
@@ -73,8 +85,11 @@ resource "google_project_iam_member" "app_cloudsql_client" {
 resource "google_service_account" "deployer" {
   account_id   = "${var.cluster_name}-deployer"
   display_name = "template-feed Cloud Build deployer"
+
+  depends_on = [google_project_service.enabled]
 }
 
+# Apply manifests to the cluster and write the build's logs.
 resource "google_project_iam_member" "deployer" {
   for_each = toset([
     "roles/container.developer",

@@ -15,6 +15,45 @@ variable "cluster_name" {
   default     = "template-feed"
 }
 
+variable "network_name" {
+  type        = string
+  description = "Name of the VPC network Terraform creates for the cluster."
+  default     = "template-feed"
+}
+
+variable "subnetwork_cidr" {
+  type        = string
+  description = "Primary IPv4 range of the cluster's subnetwork: one address per node."
+  default     = "10.10.0.0/20"
+
+  validation {
+    condition     = can(cidrhost(var.subnetwork_cidr, 0))
+    error_message = "subnetwork_cidr must be an IPv4 CIDR range such as 10.10.0.0/20."
+  }
+}
+
+variable "pods_cidr" {
+  type        = string
+  description = "Secondary range for pod IPs (VPC-native); GKE gives each node a /24 of it, so a /16 holds 256 nodes."
+  default     = "10.20.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.pods_cidr, 0))
+    error_message = "pods_cidr must be an IPv4 CIDR range such as 10.20.0.0/16."
+  }
+}
+
+variable "services_cidr" {
+  type        = string
+  description = "Secondary range for Service cluster IPs (VPC-native)."
+  default     = "10.30.0.0/20"
+
+  validation {
+    condition     = can(cidrhost(var.services_cidr, 0))
+    error_message = "services_cidr must be an IPv4 CIDR range such as 10.30.0.0/20."
+  }
+}
+
 variable "node_machine_type" {
   type        = string
   description = "Machine type of the cluster's node pool."

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+
+import { repoPath } from '../support/repoPaths.js';
 import {
   loadTerraform,
   resolveVariables,
@@ -47,6 +50,22 @@ function appBindings(): { type: string; block: Block }[] {
     }));
 }
 
+/**
+ * The resources a block names: in references (`${google_x.y.id}`) and in
+ * depends_on (`${google_x.y}`), data sources aside.
+ */
+function referencedResources(block: Block): string[] {
+  const found = new Set<string>();
+  const text = JSON.stringify(block);
+  for (const match of text.matchAll(
+    /(?<![\w.])([a-z][a-z0-9]*_[a-z0-9_]+)\.([a-z_][a-z0-9_-]*)/g,
+  )) {
+    const address = `${match[1]}.${match[2]}`;
+    if (terraform.resources.has(address)) found.add(address);
+  }
+  return [...found];
+}
+
 test('splits the module into one file per concern', () => {
   expect(terraform.files).toEqual(
     expect.arrayContaining([
@@ -54,6 +73,7 @@ test('splits the module into one file per concern', () => {
       'variables.tf',
       'outputs.tf',
       'apis.tf',
+      'network.tf',
       'gke.tf',
       'pubsub.tf',
       'iam.tf',
@@ -97,6 +117,116 @@ test('types and describes every variable', () => {
 test('describes every output', () => {
   for (const [name, output] of terraform.outputs) {
     expect([name, typeof output.description]).toEqual([name, 'string']);
+  }
+});
+
+test('comments every resource with a line above it', () => {
+  const problems: string[] = [];
+  for (const file of terraform.files) {
+    const lines = readFileSync(repoPath('terraform', file), 'utf8').split('\n');
+    lines.forEach((line, index) => {
+      if (line.startsWith('resource ') && !lines[index - 1]?.startsWith('#')) {
+        problems.push(`${file}: ${line}`);
+      }
+    });
+  }
+  expect(problems).toEqual([]);
+});
+
+test('enables the APIs a fresh project lacks, cloudresourcemanager and iam among them', () => {
+  const apis = resource(terraform, 'google_project_service.enabled');
+  expect(apis.for_each).toBe('${local.services}');
+  const services = readFileSync(repoPath('terraform', 'apis.tf'), 'utf8');
+  for (const api of [
+    'cloudresourcemanager.googleapis.com',
+    'iam.googleapis.com',
+    'compute.googleapis.com',
+    'container.googleapis.com',
+    'pubsub.googleapis.com',
+    'sqladmin.googleapis.com',
+    'secretmanager.googleapis.com',
+    'artifactregistry.googleapis.com',
+    'monitoring.googleapis.com',
+  ]) {
+    expect(services).toContain(`"${api}"`);
+  }
+});
+
+test('creates every Google resource only after the APIs are enabled', () => {
+  // Directly (depends_on) or through a resource it references: Terraform
+  // otherwise creates it alongside the enabling, and a fresh project's
+  // first apply fails.
+  const apis = 'google_project_service.enabled';
+  const memo = new Map<string, boolean>();
+  const afterApis = (address: string, seen: Set<string>): boolean => {
+    const known = memo.get(address);
+    if (known !== undefined) return known;
+    if (seen.has(address)) return false;
+    seen.add(address);
+    const result = referencedResources(resource(terraform, address)).some(
+      (dependency) => dependency === apis || afterApis(dependency, seen),
+    );
+    memo.set(address, result);
+    return result;
+  };
+  const google = [...terraform.resources.keys()].filter(
+    (address) => address.startsWith('google_') && address !== apis,
+  );
+  expect(google.length).toBeGreaterThan(20);
+  expect(google.filter((address) => !afterApis(address, new Set()))).toEqual(
+    [],
+  );
+});
+
+test('runs the cluster VPC-native in a network of its own, on ranges that do not overlap', () => {
+  const network = resource(terraform, 'google_compute_network.main');
+  expect(network.auto_create_subnetworks).toBe(false);
+  const subnetwork = resource(terraform, 'google_compute_subnetwork.nodes');
+  expect(subnetwork.network).toBe('${google_compute_network.main.id}');
+  expect(subnetwork.region).toBe('${var.region}');
+
+  const cluster = resource(terraform, 'google_container_cluster.primary');
+  expect(cluster.network).toBe('${google_compute_network.main.id}');
+  expect(cluster.subnetwork).toBe('${google_compute_subnetwork.nodes.id}');
+  expect(cluster.networking_mode).toBe('VPC_NATIVE');
+
+  // The policy names the subnetwork's secondary ranges, by index.
+  const ranges = subnetwork.secondary_ip_range as Block[];
+  const policy = subBlock(cluster, 'ip_allocation_policy');
+  const rangeAt = (expression: unknown) => {
+    const index =
+      /^\$\{google_compute_subnetwork\.nodes\.secondary_ip_range\[(\d)\]\.range_name\}$/.exec(
+        String(expression),
+      )?.[1];
+    return ranges[Number(index)];
+  };
+  expect(rangeAt(policy.cluster_secondary_range_name)?.range_name).toBe('pods');
+  expect(rangeAt(policy.services_secondary_range_name)?.range_name).toBe(
+    'services',
+  );
+
+  // Every range a variable with a default, and no two overlapping.
+  const cidrs = [
+    subnetwork.ip_cidr_range,
+    ...ranges.map((range) => range.ip_cidr_range),
+  ].map((expression) => {
+    const name = /^\$\{var\.(\w+)\}$/.exec(String(expression))?.[1];
+    return String(variableDefault(terraform, name ?? ''));
+  });
+  expect(cidrs).toHaveLength(3);
+  const span = (cidr: string): [number, number] => {
+    const [address = '', bits = ''] = cidr.split('/');
+    const start = address
+      .split('.')
+      .reduce((total, octet) => total * 256 + Number(octet), 0);
+    return [start, start + 2 ** (32 - Number(bits)) - 1];
+  };
+  for (const [index, a] of cidrs.entries()) {
+    for (const b of cidrs.slice(index + 1)) {
+      const [aStart, aEnd] = span(a);
+      const [bStart, bEnd] = span(b);
+      expect([a, b, aEnd < bStart || bEnd < aStart]).toEqual([a, b, true]);
+    }
   }
 });
 
