@@ -4,8 +4,11 @@
  *
  *   npm run watch -- zolo                     # ws://127.0.0.1:3001/graphql
  *   npm run watch -- zelo ws://127.0.0.1:3004/graphql
+ *   npm run watch -- zelo ws://127.0.0.1:3004/graphql ws://127.0.0.1:3003/graphql
  *
- * Signs a development token the way `npm run token` does. Ctrl-C stops it.
+ * With several URLs, each reconnect tries the next, as a client behind a
+ * load balancer lands on another pod. Signs a development token the way
+ * `npm run token` does. Ctrl-C stops it.
  */
 import { CloseCode, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -32,19 +35,41 @@ function isRefusal(event: unknown): boolean {
   return code === CloseCode.Unauthorized || code === CloseCode.Forbidden;
 }
 
+const DEFAULT_URL = 'ws://127.0.0.1:3001/graphql';
+
+/** Reconnect delays grow to this and stay there: a watcher left running
+ * while the cluster restarts should be back within seconds of it. */
+const MAX_RETRY_WAIT_MILLIS = 5_000;
+
 async function main(argv: readonly string[]): Promise<void> {
-  const [userId, url = 'ws://127.0.0.1:3001/graphql'] = argv;
+  const [userId, ...givenUrls] = argv;
   if (userId === undefined) {
-    console.error('usage: npm run watch -- <user id> [ws://host:port/graphql]');
+    console.error(
+      'usage: npm run watch -- <user id> [ws://host:port/graphql ...]',
+    );
     process.exit(1);
   }
+  const urls = givenUrls.length > 0 ? givenUrls : [DEFAULT_URL];
   const token = await signDevelopmentToken(userId, '12h');
 
+  // The URL of the latest connection attempt; each attempt takes the next.
+  let url = DEFAULT_URL;
+  let attempts = 0;
   const client = createClient({
-    url,
+    url: () => {
+      url = urls[attempts++ % urls.length] ?? DEFAULT_URL;
+      return url;
+    },
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: Infinity,
+    retryWait: async (retries) => {
+      // Jitter, so watchers cut off together do not return together.
+      const millis =
+        Math.min(MAX_RETRY_WAIT_MILLIS, 250 * 2 ** retries) +
+        Math.random() * 250;
+      await new Promise((resolve) => setTimeout(resolve, millis));
+    },
     // A refused token stays refused: say so and stop instead of retrying.
     shouldRetry: (event) => !isRefusal(event),
     on: {
