@@ -1,4 +1,6 @@
+import { freePort } from '../support/pubsubEmulator.js';
 import { runInstanceToExit } from '../support/startInstance.js';
+import { createTestDatabase } from '../support/testDatabase.js';
 
 /**
  * Runs an instance with `env` and expects it to refuse to start: a non-zero
@@ -61,6 +63,31 @@ describe('start-up with bad configuration', () => {
     );
     expect(line).not.toContain('s3cret-pw');
     // The store retries an unreachable database for 15 s before giving up.
+  }, 120_000);
+
+  it('refuses a PUBSUB_EMULATOR_HOST where no emulator answers, in one short line naming it', async () => {
+    const database = await createTestDatabase('tf_config');
+    try {
+      const port = await freePort();
+      const line = await expectRefusal(
+        {
+          BUS: 'pubsub',
+          PUBSUB_EMULATOR_HOST: `127.0.0.1:${port}`,
+          DATABASE_URL: database.url,
+        },
+        'PUBSUB_EMULATOR_HOST',
+      );
+      expect(line).toMatch(
+        new RegExp(
+          `^PUBSUB_EMULATOR_HOST is 127\\.0\\.0\\.1:${port}, and no ` +
+            'Pub/Sub emulator answered there',
+        ),
+      );
+      // Not the client library's kilobytes of retry history.
+      expect(line.length).toBeLessThan(400);
+    } finally {
+      await database.drop();
+    }
   }, 120_000);
 
   it('refuses production without a JWT secret or JWKS URL', async () => {
