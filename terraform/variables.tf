@@ -86,7 +86,7 @@ variable "pubsub_message_retention" {
 
 variable "k8s_namespace" {
   type        = string
-  description = "Kubernetes namespace template-feed runs in (k8s/base/namespace.yaml)."
+  description = "Kubernetes namespace production runs in (k8s/base/namespace.yaml); the dev overlay's template-feed-dev needs no Workload Identity binding."
   default     = "template-feed"
 }
 
