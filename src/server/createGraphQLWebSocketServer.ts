@@ -353,8 +353,16 @@ export function createGraphQLWebSocketServer(
         ctx.extra.logger?.debug({ code }, 'websocket disconnected');
       },
 
-      onClose: (ctx) => {
+      onClose: (ctx, code, reason) => {
         ctx.extra.cancelExpiry?.();
+        if (PROTOCOL_VIOLATIONS.has(code ?? 0)) {
+          // The client's mistake, so info; the refusals (4401, 4403) have
+          // lines of their own.
+          (ctx.extra.logger ?? logger).info(
+            { code, reason },
+            'websocket closed for a protocol violation',
+          );
+        }
         // graphql-ws has ended the subscriptions it knows of by now; this
         // ends any it lost track of (see ConnectionOperations).
         const { connectionId } = ctx.extra;
@@ -407,6 +415,19 @@ export function createGraphQLWebSocketServer(
     },
   };
 }
+
+/**
+ * Close codes graphql-ws uses when the client broke the graphql-transport-ws
+ * protocol: a bad message, no connection_init in time, a second one, a
+ * subscription id already in use, an unsupported subprotocol.
+ */
+const PROTOCOL_VIOLATIONS: ReadonlySet<number> = new Set([
+  CloseCode.BadRequest,
+  CloseCode.ConnectionInitialisationTimeout,
+  CloseCode.TooManyInitialisationRequests,
+  CloseCode.SubscriberAlreadyExists,
+  CloseCode.SubprotocolNotAcceptable,
+]);
 
 /**
  * Takes over the socket's 'error' listener from graphql-ws's adapter, which

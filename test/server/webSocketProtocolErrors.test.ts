@@ -7,6 +7,7 @@ import {
   type TestServer,
 } from '../support/startTestServer.js';
 import { seedUserTokens } from '../support/tokens.js';
+import { waitUntil } from '../support/waitUntil.js';
 
 /** Opens a socket, sends one frame as it is, resolves with the close code. */
 async function closeCodeAfterSending(
@@ -76,6 +77,32 @@ describe('a client that breaks the WebSocket protocol', () => {
       expect.objectContaining({
         level: 'info',
         code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+      }),
+    ]);
+  });
+
+  it('is closed with 4400 for a message outside graphql-transport-ws, logged at info', async () => {
+    instance.logs.lines.length = 0;
+    const code = await closeCodeAfterSending(
+      instance.wsUrl,
+      Buffer.from('{"type":"nonsense"}'),
+    );
+
+    expect(code).toBe(4400);
+    // The server's side of the close may finish just after the client's.
+    await waitUntil(
+      () =>
+        instance.logs.withMessage('websocket closed for a protocol violation')
+          .length > 0,
+      'the protocol violation is logged',
+    );
+    expect(
+      instance.logs.withMessage('websocket closed for a protocol violation'),
+    ).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        code: 4400,
+        reason: 'Invalid message received',
       }),
     ]);
   });
