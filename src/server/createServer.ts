@@ -315,6 +315,7 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
               metrics.authenticationFailed('http');
               if (record !== undefined) {
                 record.outcome = ErrorCode.UNAUTHENTICATED;
+                record.authFailure = result.reason;
               }
               throw unauthenticated(result.message);
             }

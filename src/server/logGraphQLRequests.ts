@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
+import type { AuthenticationFailure } from './createAuthenticator.js';
 import type {
   GraphQLOperationOutcome,
   GraphQLOperationType,
@@ -16,6 +17,11 @@ export interface GraphQLRequestRecord {
   operationName: string | undefined;
   operationType: GraphQLOperationType;
   outcome: GraphQLOperationOutcome | undefined;
+  /**
+   * Why the credentials were refused, for UNAUTHENTICATED: missing,
+   * invalid, expired or unknown-user (never the token itself).
+   */
+  authFailure?: AuthenticationFailure;
 }
 
 const RECORD = Symbol('graphqlRequestRecord');
@@ -54,6 +60,7 @@ export function logGraphQLRequests(logger: Logger): RequestHandler {
           operationName: record.operationName ?? requestedName(request.body),
           operationType: record.operationType,
           outcome: record.outcome,
+          authFailure: record.authFailure,
           status: response.statusCode,
           durationMillis:
             Math.round((performance.now() - startedAt) * 1_000) / 1_000,

@@ -8,7 +8,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/startTestServer.js';
-import { seedUserTokens } from '../support/tokens.js';
+import { seedUserTokens, signToken } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
 import { parseMetrics, type MetricsSnapshot } from './scrapeMetrics.js';
 
@@ -118,8 +118,27 @@ describe('GraphQL operation metrics and access lines', () => {
     expect(await accessLineAfter(accessCount)).toMatchObject({
       operationType: 'unknown',
       outcome: 'UNAUTHENTICATED',
+      authFailure: 'missing',
       status: 401,
     });
+  });
+
+  it('says in the access line why a token was refused, never the token', async () => {
+    const accessCount = accessLines().length;
+    const expired = await signToken('zolo', {
+      expiresAtSeconds: Math.floor(Date.now() / 1_000) - 60,
+    });
+    const response = await postGraphQL(instance.graphqlUrl, {
+      query: 'query Me { me { id } }',
+      token: expired,
+    });
+    expect(response.status).toBe(401);
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      outcome: 'UNAUTHENTICATED',
+      authFailure: 'expired',
+      status: 401,
+    });
+    expect(instance.logs.text()).not.toContain(expired);
   });
 
   it('counts documents that do not parse, and subscriptions sent over HTTP', async () => {
