@@ -29,6 +29,31 @@ const REDACT_PATHS = [
   '*.token',
 ];
 
+/** pino's number for `error`; `fatal` is above it. */
+const ERROR_LEVEL = 50;
+
+/**
+ * Cloud Error Reporting groups a structured log line only when its stack is
+ * in `message`, `stack_trace` or `exception`, not nested under `err.stack`.
+ * Lines at error and fatal, our own faults, get the stack there as well, so
+ * each fault shows up there; warnings (degradation) stay out of it.
+ */
+function reportErrorsToErrorReporting(
+  this: Logger,
+  args: Parameters<pino.LogFn>,
+  method: pino.LogFn,
+  level: number,
+): void {
+  const [first, ...rest] = args as unknown[];
+  const err = (first as { err?: unknown } | null | undefined)?.err;
+  if (level >= ERROR_LEVEL && err instanceof Error && err.stack) {
+    const withStack = { ...(first as object), stack_trace: err.stack };
+    method.apply(this, [withStack, ...rest] as Parameters<pino.LogFn>);
+    return;
+  }
+  method.apply(this, args);
+}
+
 /**
  * The root logger: JSON lines Cloud Logging understands (`severity`,
  * `message`, `err` with its stack), every line carrying the instance id.
@@ -52,6 +77,7 @@ export function createLogger(
       }),
     },
     serializers: { err: pino.stdSerializers.err },
+    hooks: { logMethod: reportErrorsToErrorReporting },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
 

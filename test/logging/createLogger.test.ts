@@ -49,6 +49,27 @@ describe('createLogger', () => {
     expect(err.stack).toContain('createLogger.test');
   });
 
+  it('repeats the stack as stack_trace on error lines, for Cloud Error Reporting, and only there', () => {
+    const { stream, lines } = captureStream();
+    const logger = createLogger(config, stream);
+    const err = new Error('boom');
+    logger
+      .child({ module: 'bus' })
+      .error({ err, eventId: 'e-1' }, 'handler failed');
+    logger.warn({ err }, 'bus reconnecting');
+    logger.error('no error object here');
+
+    expect(lines[0]).toMatchObject({
+      message: 'handler failed',
+      eventId: 'e-1',
+      stack_trace: err.stack,
+    });
+    expect((lines[0]?.err as { stack: string }).stack).toBe(err.stack);
+    expect(lines[1]).not.toHaveProperty('stack_trace');
+    expect(lines[2]).not.toHaveProperty('stack_trace');
+    expect(lines[2]?.message).toBe('no error object here');
+  });
+
   it('never writes a token or connection params', () => {
     const { stream, text } = captureStream();
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6b3dpIn0.signature';
