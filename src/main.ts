@@ -130,6 +130,11 @@ async function startUp(
     fanout,
     metrics,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+    // Traces belong to the real project; the emulator's id names none.
+    traceProjectId:
+      config.pubsub.emulatorHost === undefined
+        ? config.pubsub.projectId
+        : undefined,
   });
   opened.push({ name: 'server', close: () => server.stop() });
   await server.start();

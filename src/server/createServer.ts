@@ -87,6 +87,11 @@ export interface CreateServerOptions {
   readonly maxSubscriptionsPerConnection?: number;
   /** Query depth, alias, cost and size limits, over HTTP and WebSocket. */
   readonly queryLimits?: QueryLimits;
+  /**
+   * GOOGLE_CLOUD_PROJECT, which Cloud Logging's trace field names: access
+   * lines then carry the load balancer's trace. Default: no trace field.
+   */
+  readonly traceProjectId?: string;
 }
 
 /**
@@ -291,7 +296,9 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
       await apollo.start();
       app.use(
         '/graphql',
-        logGraphQLRequests(accessLogger),
+        logGraphQLRequests(accessLogger, {
+          traceProjectId: options.traceProjectId,
+        }),
         express.json({ limit: '1mb' }),
         expressMiddleware(apollo, {
           context: async ({ req, res }) => {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
+import { CLOUD_TRACE_FIELD, cloudTraceOf } from './cloudTraceOf.js';
 import type { AuthenticationFailure } from './createAuthenticator.js';
 import type {
   GraphQLOperationOutcome,
@@ -41,7 +42,13 @@ export function graphqlRequestRecordOf(
  * name, type and outcome, the HTTP status and how long it took. Bodies,
  * variables and headers are never logged.
  */
-export function logGraphQLRequests(logger: Logger): RequestHandler {
+export function logGraphQLRequests(
+  logger: Logger,
+  options: {
+    /** GOOGLE_CLOUD_PROJECT: with it, lines carry the request's trace. */
+    readonly traceProjectId?: string | undefined;
+  } = {},
+): RequestHandler {
   return (request, response, next) => {
     const startedAt = performance.now();
     const record: GraphQLRequestRecord = {
@@ -54,8 +61,10 @@ export function logGraphQLRequests(logger: Logger): RequestHandler {
     // 'close' follows a finished response, and also a client that left
     // before it was sent, which 'finish' would miss.
     response.once('close', () => {
+      const trace = cloudTraceOf(request.headers, options.traceProjectId);
       logger.info(
         {
+          ...(trace === undefined ? {} : { [CLOUD_TRACE_FIELD]: trace }),
           method: request.method,
           operationName: record.operationName ?? requestedName(request.body),
           operationType: record.operationType,

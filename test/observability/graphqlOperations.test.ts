@@ -24,7 +24,11 @@ describe('GraphQL operation metrics and access lines', () => {
 
   beforeAll(async () => {
     metrics = createMetrics({ bus: 'memory', defaultMetrics: false });
-    instance = await startTestServer({ logLevel: 'debug', metrics });
+    instance = await startTestServer({
+      logLevel: 'debug',
+      metrics,
+      traceProjectId: 'test-project',
+    });
     tokens = await seedUserTokens();
   });
 
@@ -120,6 +124,21 @@ describe('GraphQL operation metrics and access lines', () => {
       outcome: 'UNAUTHENTICATED',
       authFailure: 'missing',
       status: 401,
+    });
+  });
+
+  it("ties the access line to the load balancer's trace of the request", async () => {
+    const accessCount = accessLines().length;
+    const traceId = '105445aa7843bc8bf206b12000100000';
+    await postGraphQL(instance.graphqlUrl, {
+      query: 'query Me { me { id } }',
+      token: tokens.zolo,
+      headers: { 'x-cloud-trace-context': `${traceId}/7;o=1` },
+    });
+    expect(await accessLineAfter(accessCount)).toMatchObject({
+      'logging.googleapis.com/trace': `projects/test-project/traces/${traceId}`,
+      operationName: 'Me',
+      status: 200,
     });
   });
 

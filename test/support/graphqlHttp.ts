@@ -24,9 +24,12 @@ export async function postGraphQL<TData = Record<string, unknown>>(
     readonly token?: string;
     readonly rawBody?: string;
     readonly authorization?: string;
+    /** More request headers. */
+    readonly headers?: Readonly<Record<string, string>>;
   },
 ): Promise<GraphQLHttpResponse<TData>> {
   const headers: Record<string, string> = {
+    ...request.headers,
     'content-type': 'application/json',
   };
   if (request.authorization !== undefined) {

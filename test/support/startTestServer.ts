@@ -33,6 +33,8 @@ export interface TestServerOptions {
   readonly serverBus?: (
     bus: EventBus,
   ) => Pick<EventBus, 'publish' | 'isAttached'>;
+  /** The project access lines name traces in. Default: no trace field. */
+  readonly traceProjectId?: string;
 }
 
 /**
@@ -88,6 +90,9 @@ export async function startTestServer(
     bus: options.serverBus?.(bus) ?? bus,
     fanout,
     metrics,
+    ...(options.traceProjectId === undefined
+      ? {}
+      : { traceProjectId: options.traceProjectId }),
   });
   await server.start();
   const baseUrl = `http://127.0.0.1:${server.port}`;
