@@ -11,10 +11,11 @@ export interface SequencedEvent {
 }
 
 /**
- * The part of the event log the postgres bus reads: its notifications carry
- * only event ids, so payloads come from here. The bus layer may not import
- * the store (DESIGN.md, layers); the store satisfies this structurally and
- * main.ts passes it in.
+ * The part of the event log the buses read: the postgres bus's
+ * notifications carry only event ids, so payloads come from here, and both
+ * buses catch up from it after losing their stream. The bus layer may not
+ * import the store (DESIGN.md, layers); the store satisfies this
+ * structurally and main.ts passes it in.
  */
 export interface EventLogReader {
   /** One event by id, or null when there is no such event. */
@@ -28,4 +29,13 @@ export interface EventLogReader {
 
   /** The highest sequence written, or 0 when the log is empty. */
   latestEventSequence(): Promise<number>;
+
+  /**
+   * The lowest sequence among events written at or after `since`, or null
+   * when there is none. "Written" is the event's stamp from the clock of the
+   * instance that wrote it, which need not rise with the sequence: reading
+   * on from just below this sequence returns every event written since, and
+   * perhaps a few written a little before.
+   */
+  firstEventSequenceSince(since: Date): Promise<number | null>;
 }

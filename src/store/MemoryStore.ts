@@ -177,6 +177,16 @@ export class MemoryStore implements Store {
     return this.answer(() => this.events.length);
   }
 
+  firstEventSequenceSince(since: Date): Promise<number | null> {
+    return this.answer(
+      // The log is in sequence order, so the first match is the lowest.
+      () =>
+        this.events.find(
+          (record) => record.writtenAt.getTime() >= since.getTime(),
+        )?.stored.sequence ?? null,
+    );
+  }
+
   markEventPublished(eventId: string): Promise<void> {
     return this.answer(() => {
       const id = eventId.toLowerCase();

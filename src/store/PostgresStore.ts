@@ -12,6 +12,7 @@ import type {
 import type { Logger } from '../logging/createLogger.js';
 import { checkOutClient } from './checkOutClient.js';
 import { connectPool } from './connectPool.js';
+import { FIRST_EVENT_SEQUENCE_SINCE_SQL } from './eventSql.js';
 import { isUuid } from './isUuid.js';
 import { migrateDatabase } from './migrateDatabase.js';
 import type { Store, StoredEvent } from './Store.js';
@@ -199,6 +200,15 @@ export class PostgresStore implements Store {
       'SELECT coalesce(max(sequence), 0) AS sequence FROM template_events',
     );
     return Number(rows[0]?.sequence ?? 0);
+  }
+
+  async firstEventSequenceSince(since: Date): Promise<number | null> {
+    const { rows } = await this.pool.query<{ sequence: string | null }>(
+      FIRST_EVENT_SEQUENCE_SINCE_SQL,
+      [since],
+    );
+    const sequence = rows[0]?.sequence ?? null;
+    return sequence === null ? null : Number(sequence);
   }
 
   async markEventPublished(eventId: string): Promise<void> {

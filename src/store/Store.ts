@@ -60,6 +60,13 @@ export interface Store {
   latestEventSequence(): Promise<number>;
 
   /**
+   * The lowest sequence among events written at or after `since` (their
+   * createdAt), or null when there is none: where the pubsub bus starts
+   * catching up after a detachment.
+   */
+  firstEventSequenceSince(since: Date): Promise<number | null>;
+
+  /**
    * Outbox: records that the bus accepted the event. Events left unmarked
    * (the publish failed, or the pod died between commit and publish) are
    * published again by the outbox relay; buses drop the duplicates.

@@ -275,6 +275,29 @@ describe('PostgresStore', () => {
     }
   });
 
+  it('finds where a catch-up starts from the created_at index, never by walking the log', async () => {
+    const { FIRST_EVENT_SEQUENCE_SINCE_SQL } =
+      await import('../../src/store/eventSql.js');
+    const client = await admin.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${FIRST_EVENT_SEQUENCE_SINCE_SQL}`,
+        [new Date()],
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      // Index only or bitmap, as the statistics suggest; never the primary
+      // key, whose walk from sequence 1 would read the whole log.
+      expect(plan).toMatch(
+        /Index.* Scan (using|on) template_events_created_at_idx/,
+      );
+      expect(plan).not.toMatch(/template_events_pkey|Seq Scan/);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+  });
+
   it('exposes its connection string for the postgres bus', () => {
     expect(store.connectionString).toBe(database.url);
   });

@@ -338,6 +338,40 @@ export function describeStoreContract(name: string, create: CreateStore): void {
         ).toEqual([3, 4]);
         expect(await store.listEventsAfter(5, 10)).toEqual([]);
       });
+
+      it('finds the lowest sequence of the events written since a time', async () => {
+        const start = clock.now();
+        expect(await store.firstEventSequenceSince(start)).toBeNull();
+        await add('zowi', ['location-1'], 'first');
+        clock.advance(1_000);
+        const secondAt = clock.now();
+        await add('zowi', ['location-1'], 'second');
+        await add('zowi', ['location-1'], 'third');
+
+        const since = (millisAfterStart: number) =>
+          store.firstEventSequenceSince(
+            new Date(start.getTime() + millisAfterStart),
+          );
+        expect(await since(-1)).toBe(1);
+        expect(await since(0)).toBe(1);
+        expect(await since(1)).toBe(2);
+        expect(await store.firstEventSequenceSince(secondAt)).toBe(2);
+        expect(await since(1_001)).toBeNull();
+      });
+
+      it('finds the lowest matching sequence even when stamps do not rise with it', async () => {
+        // A writer whose clock runs ahead stamps its event later than the
+        // one written after it.
+        clock.advance(5_000);
+        await add('zowi', ['location-1'], 'stamped late');
+        clock.advance(-4_000);
+        const earlierAt = clock.now();
+        await add('zowi', ['location-1'], 'stamped early');
+
+        expect(await store.firstEventSequenceSince(earlierAt)).toBe(1);
+        clock.advance(4_001);
+        expect(await store.firstEventSequenceSince(clock.now())).toBeNull();
+      });
     });
 
     describe('outbox', () => {
