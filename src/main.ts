@@ -185,7 +185,8 @@ function createBus(
 ): EventBus {
   switch (config.bus) {
     case 'pubsub':
-      return new PubSubBus({ config, logger, metrics });
+      // The store's event log, to catch up from after a detachment.
+      return new PubSubBus({ config, logger, metrics, events: store });
     case 'postgres':
       return new PostgresBus({
         connectionString: store.connectionString,

@@ -13,6 +13,7 @@ import type { TemplateEvent } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
 import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
 import type { EventBus, EventHandler } from './EventBus.js';
+import type { EventLogReader } from './EventLogReader.js';
 import {
   checkSubscription,
   deleteSubscription,
@@ -29,6 +30,7 @@ import {
   subscriberOptions,
   type PubSubBusTuning,
 } from './pubsubClientSettings.js';
+import { pubsubCatchUp, type CatchUpReport } from './pubsubCatchUp.js';
 import { settleWithin, withDeadline } from './pubsubDeadline.js';
 import { GrpcStatus, grpcStatusOf } from './pubsubGrpcStatus.js';
 import { PubSubMessageHandler } from './PubSubMessageHandler.js';
@@ -40,6 +42,14 @@ export interface PubSubBusOptions {
   readonly config: Pick<Config, 'instanceId' | 'pubsub'>;
   readonly logger: Logger;
   readonly metrics?: BusMetrics;
+  /**
+   * The store's event log. When given, every reattach first hands over the
+   * events written since shortly before the stream was lost, which Pub/Sub
+   * may no longer hold for us. Without it, events published while this
+   * instance's subscription was lost, or held past its retention, are lost
+   * to it.
+   */
+  readonly events?: EventLogReader;
   /** Milliseconds since the epoch; measures budgets and outages. */
   readonly now?: () => number;
   readonly tuning?: Partial<PubSubBusTuning>;
@@ -68,6 +78,9 @@ type Phase =
 /**
  * The Cloud Pub/Sub event bus: one shared topic, and one subscription per
  * instance named `<topic>-<instanceId>` so that every instance receives every
+ * event. After losing its stream it reattaches and, given the store's event
+ * log, catches up from it: a recreated subscription starts empty, and one
+ * kept past its retention has dropped messages, but the store has every
  * event. See docs/pubsub.md for the design and its reasons.
  */
 export class PubSubBus implements EventBus {
@@ -81,6 +94,7 @@ export class PubSubBus implements EventBus {
   private readonly settings: SubscriptionSettings;
   private readonly logger: Logger;
   private readonly metrics: BusMetrics;
+  private readonly events: EventLogReader | undefined;
   private readonly now: () => number;
   private readonly pubsub: PubSub;
   private readonly topic: Topic;
@@ -98,6 +112,9 @@ export class PubSubBus implements EventBus {
   private streamFailure: Error | undefined;
   private probing = false;
   private reconnectAttempt = 0;
+  /** When start() began; a catch-up never reaches back past it. */
+  private startedAtMillis = 0;
+  /** When the current detachment was noticed; kept across failed attempts. */
   private detachedAtMillis = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -116,7 +133,9 @@ export class PubSubBus implements EventBus {
     };
     this.logger = options.logger.child({ module: 'bus', bus: 'pubsub' });
     this.metrics = options.metrics ?? noopBusMetrics;
+    this.events = options.events;
     this.now = options.now ?? Date.now;
+    this.warnOfShortCatchUpMargin();
 
     this.pubsub = createPubSubClient(pubsub, this.tuning);
     this.topic = this.pubsub.topic(pubsub.topic, publishOptions(this.tuning));
@@ -136,6 +155,7 @@ export class PubSubBus implements EventBus {
       throw new Error(`PubSubBus.start() called while ${this.phase}`);
     }
     this.phase = 'starting';
+    this.startedAtMillis = this.now();
     this.messages = new PubSubMessageHandler({
       handler,
       logger: this.logger,
@@ -232,14 +252,78 @@ export class PubSubBus implements EventBus {
 
     // 4. gRPC gives no "stream connected" signal; a metadata call that
     //    succeeds after opening shows the service is reachable and the
-    //    subscription is there and on our topic. The stream must still be
-    //    open after it.
+    //    subscription is there and on our topic.
     await this.checkSubscription();
     this.throwIfClosing();
+
+    // 5. After a reconnect, take from the store what Pub/Sub may not hold:
+    //    events published while the subscription was lost (step 2 made a
+    //    new, empty one) or kept past its retention. The stream is open, so
+    //    anything published from here on arrives there too; the duplicate
+    //    filter drops whichever copy comes second.
+    if (!fresh) await this.catchUp();
+
+    // 6. The stream must still be open after all that.
     if (this.subscription === undefined) {
       throw this.streamFailure ?? new Error('streaming pull ended at once');
     }
     this.phase = 'attached';
+  }
+
+  /**
+   * Step 5 of a reattach: hands over the events written since shortly
+   * before the stream was lost. A failed read fails the attempt, so the
+   * reconnect loop tries again from the same detachment and the bus never
+   * reports attached over a gap it knows of.
+   */
+  private async catchUp(): Promise<void> {
+    const { events, messages, subscriptionName } = this;
+    if (events === undefined || messages === undefined) return;
+    // Never before start(): what was written earlier is not ours to replay.
+    const since = new Date(
+      Math.max(
+        this.startedAtMillis,
+        this.detachedAtMillis - this.tuning.catchUpMarginMillis,
+      ),
+    );
+
+    let report: CatchUpReport;
+    try {
+      report = await pubsubCatchUp({
+        events,
+        since,
+        handOver: (event) => messages.handleStored(event),
+        throwIfClosing: () => this.throwIfClosing(),
+        readTimeoutMillis: this.tuning.adminTimeoutMillis,
+      });
+    } catch (err) {
+      this.throwIfClosing();
+      this.logger.warn(
+        { err, subscriptionName, since: since.toISOString() },
+        'pubsub catch-up failed',
+      );
+      throw err;
+    }
+    this.logger.info(
+      { subscriptionName, since: since.toISOString(), ...report },
+      'pubsub caught up',
+    );
+  }
+
+  /**
+   * A margin shorter than it may take to notice a loss leaves a gap the
+   * catch-up does not cover; allowed (tests shorten things), but said.
+   */
+  private warnOfShortCatchUpMargin(): void {
+    const { catchUpMarginMillis, probeIntervalMillis, adminTimeoutMillis } =
+      this.tuning;
+    if (this.events === undefined) return;
+    if (catchUpMarginMillis >= probeIntervalMillis + adminTimeoutMillis) return;
+    this.logger.warn(
+      { catchUpMarginMillis, probeIntervalMillis, adminTimeoutMillis },
+      'pubsub catch-up margin is shorter than a probe interval and its ' +
+        'timeout; events lost just before a detachment may not be caught up',
+    );
   }
 
   private openStream(): void {
@@ -432,7 +516,8 @@ export class PubSubBus implements EventBus {
     );
     if (this.attaching !== undefined) {
       await settleWithin(
-        this.attaching,
+        // It fails once it sees 'closing', as it should; only its end counts.
+        this.attaching.catch(() => undefined),
         remainingMillis() / 2,
         'pubsub attach in flight',
         this.logger,

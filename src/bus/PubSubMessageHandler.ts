@@ -5,6 +5,7 @@ import type { TemplateEvent } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
 import type { BusMetrics } from './BusMetrics.js';
 import type { EventHandler } from './EventBus.js';
+import type { HandOff } from './pubsubCatchUp.js';
 import { RecentEventIds } from './RecentEventIds.js';
 
 /** Failed event ids remembered for redelivery; failures should be rare. */
@@ -13,7 +14,9 @@ const MAX_REDELIVERABLE_IDS = 1_000;
 /**
  * Turns one Pub/Sub message into at most one handler call, and decides its
  * fate: ack what was handed over (or can never be), nack what failed so
- * Pub/Sub delivers it again.
+ * Pub/Sub delivers it again. Events a catch-up reads back from the event log
+ * go through the same duplicate filter, so each event reaches the handler
+ * once whichever way it comes first.
  */
 export class PubSubMessageHandler {
   private readonly handler: EventHandler;
@@ -54,8 +57,7 @@ export class PubSubMessageHandler {
 
     // Pub/Sub delivers at least once.
     const eventId = event.id;
-    const firstSighting = this.recentEventIds.add(eventId);
-    if (!firstSighting && !this.redeliverableEventIds.delete(eventId)) {
+    if (!this.claim(eventId)) {
       this.logger.debug({ messageId, eventId }, 'pubsub duplicate dropped');
       this.metrics.duplicateDropped('pubsub');
       message.ack();
@@ -78,6 +80,44 @@ export class PubSubMessageHandler {
     }
     this.logger.debug({ messageId, eventId }, 'pubsub event delivered');
     message.ack();
+  }
+
+  /**
+   * Offers an event a catch-up read from the event log. Nothing is acked;
+   * a duplicate is expected (the catch-up re-reads a margin before the
+   * detachment), so it is not counted as one. A handler that throws is
+   * logged and the id remembered, so a copy that still comes over Pub/Sub,
+   * or a retried catch-up, hands it over again.
+   */
+  handleStored(event: TemplateEvent): HandOff {
+    const eventId = event.id;
+    if (!this.claim(eventId)) {
+      this.logger.debug({ eventId }, 'pubsub caught-up event already received');
+      return 'duplicate';
+    }
+
+    this.metrics.eventReceived('pubsub');
+    try {
+      this.handler(event);
+    } catch (err) {
+      this.logger.error(
+        { err, eventId },
+        'pubsub event handler failed on a caught-up event',
+      );
+      this.rememberForRedelivery(eventId);
+      return 'failed';
+    }
+    this.logger.debug({ eventId }, 'pubsub event caught up');
+    return 'handed-over';
+  }
+
+  /**
+   * Records `eventId` as handed over; false when it already was (a
+   * duplicate) and is not waiting to be handed over again after a failure.
+   */
+  private claim(eventId: string): boolean {
+    const firstSighting = this.recentEventIds.add(eventId);
+    return firstSighting || this.redeliverableEventIds.delete(eventId);
   }
 
   private rememberForRedelivery(eventId: string): void {

@@ -30,10 +30,23 @@ export interface PubSubBusTuning {
   readonly publishMaxDelayMillis: number;
   /** Budget for one publish, retries included. 30 s. */
   readonly publishTimeoutMillis: number;
-  /** Budget for each admin call (topic, subscription, probe). 10 s. */
+  /**
+   * Budget for each admin call (topic, subscription, probe), and for each
+   * page a catch-up reads from the event log. 10 s.
+   */
   readonly adminTimeoutMillis: number;
   /** How often a healthy subscription is probed with a metadata call. 30 s. */
   readonly probeIntervalMillis: number;
+  /**
+   * How far before the moment it noticed a detachment a catch-up starts
+   * reading the event log. The loss itself may come a whole probe interval
+   * plus a probe's timeout before it is noticed (40 s at the defaults);
+   * the rest (20 s) allows for the writing pod's clock, which stamps the
+   * log, running behind ours, and for an event stamped as its transaction
+   * began but published only after it committed. Events written longer
+   * before the detachment than this are taken as received. 60 s.
+   */
+  readonly catchUpMarginMillis: number;
   /** First reconnect delay; doubles per failed attempt. 250 ms. */
   readonly reconnectMinDelayMillis: number;
   /**
@@ -54,6 +67,7 @@ export const DEFAULT_PUBSUB_BUS_TUNING: PubSubBusTuning = Object.freeze({
   publishTimeoutMillis: 30_000,
   adminTimeoutMillis: 10_000,
   probeIntervalMillis: 30_000,
+  catchUpMarginMillis: 60_000,
   reconnectMinDelayMillis: 250,
   reconnectMaxDelayMillis: 30_000,
   closeTimeoutMillis: 10_000,

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import type { EventLogReader } from '../../src/bus/EventLogReader.js';
 import { PubSubBus, type PubSubBusTuning } from '../../src/bus/PubSubBus.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { TemplateEvent } from '../../src/domain/types.js';
@@ -61,14 +62,18 @@ export interface Pod {
   logged(message: string): LogLine[];
 }
 
-/** A PubSubBus with a recording handler, a captured log and counters. */
+/**
+ * A PubSubBus with a recording handler, a captured log and counters; with
+ * `events`, it catches up from that event log after reattaching.
+ */
 export function makePod(
   config: Config,
   tuning: Partial<PubSubBusTuning> = FAST_TUNING,
+  events?: EventLogReader,
 ): Pod {
   const { logger, lines, withMessage } = captureLogs('debug');
   const metrics = new CountingBusMetrics();
-  const bus = new PubSubBus({ config, logger, metrics, tuning });
+  const bus = new PubSubBus({ config, logger, metrics, tuning, events });
   const received: TemplateEvent[] = [];
   return {
     bus,
