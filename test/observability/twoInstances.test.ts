@@ -231,6 +231,14 @@ describe('metrics and logs of two instances running the seed scenario', () => {
     expect(after.b.value('template_feed_active_subscriptions')).toBe(3);
   });
 
+  it('shows each pod attached to its Pub/Sub subscription', () => {
+    for (const pod of ['a', 'b'] as const) {
+      expect(after[pod].family('template_feed_bus_attached').metrics).toEqual([
+        { value: '1', labels: { bus: 'pubsub' } },
+      ]);
+    }
+  });
+
   it('counts the one mutation each pod ran, and nothing else', () => {
     for (const pod of ['a', 'b'] as const) {
       expect(
@@ -526,6 +534,7 @@ const EXPECTED_METRIC_TYPES = {
   template_feed_bus_receive_delay_seconds: 'HISTOGRAM',
   template_feed_bus_last_event_delay_seconds: 'GAUGE',
   template_feed_bus_last_event_received_timestamp_seconds: 'GAUGE',
+  template_feed_bus_attached: 'GAUGE',
 };
 
 /** The event id the publishing pod logged for `templateId` (at debug). */
