@@ -121,6 +121,12 @@ export interface TemplateFeedServer {
 }
 
 /**
+ * How long an idle HTTP keep-alive connection stays open: longer than the
+ * 600 s Google's load balancers keep theirs to a backend.
+ */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MILLIS = 620_000;
+
+/**
  * Express + Apollo Server on POST /graphql, graphql-ws on the same path for
  * upgrades, and /healthz, /readyz and /metrics (DESIGN.md, "HTTP surface").
  */
@@ -174,6 +180,11 @@ export function createServer(options: CreateServerOptions): TemplateFeedServer {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Google's load balancer keeps its connections to a pod open for 600 s
+  // and reuses them. A pod that closes an idle one first (Node's default is
+  // 5 s) races the balancer's next request on it, which the client sees as
+  // a 502. The pod must be the one to outlast the other.
+  httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MILLIS;
 
   const webSockets = createGraphQLWebSocketServer({
     schema,

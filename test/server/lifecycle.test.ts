@@ -1,3 +1,6 @@
+import http from 'node:http';
+
+import { HTTP_KEEP_ALIVE_TIMEOUT_MILLIS } from '../../src/server/createServer.js';
 import { connectFeed } from '../support/feedClient.js';
 import {
   openFrozenWebSocket,
@@ -98,6 +101,24 @@ describe('health and readiness', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     await response.body?.cancel();
+  });
+
+  it('keeps idle HTTP connections open longer than the load balancer does (600 s)', async () => {
+    // Node announces its keepAliveTimeout in every keep-alive response.
+    const keepAlive = await new Promise<string | undefined>(
+      (resolve, reject) => {
+        const agent = new http.Agent({ keepAlive: true });
+        http
+          .get(`${instance.baseUrl}/healthz`, { agent }, (response) => {
+            response.resume();
+            resolve(String(response.headers['keep-alive']));
+            agent.destroy();
+          })
+          .on('error', reject);
+      },
+    );
+    expect(keepAlive).toBe(`timeout=${HTTP_KEEP_ALIVE_TIMEOUT_MILLIS / 1_000}`);
+    expect(HTTP_KEEP_ALIVE_TIMEOUT_MILLIS).toBeGreaterThan(600_000);
   });
 
   it('refuses WebSocket upgrades on other paths', async () => {
