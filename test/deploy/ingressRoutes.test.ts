@@ -36,7 +36,7 @@ function routes(ingress: IIngress, path: string): boolean {
             prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
           );
         }
-        default:
+        case 'ImplementationSpecific':
           return rulePath.endsWith('/*')
             ? path.startsWith(rulePath.slice(0, -1))
             : path === rulePath;
