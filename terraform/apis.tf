@@ -21,6 +21,8 @@ locals {
     "pubsub.googleapis.com",
     "secretmanager.googleapis.com",
     "sqladmin.googleapis.com",
+    # The bucket `gcloud builds submit` stages its source in.
+    "storage.googleapis.com",
   ])
 }
 

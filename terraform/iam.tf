@@ -80,8 +80,10 @@ resource "google_project_iam_member" "app_cloudsql_client" {
   member  = "serviceAccount:${google_service_account.app.email}"
 }
 
-# Cloud Build's deployer: pushes the image and applies manifests. Use it as
-# the trigger's service account (docs/deploy.md).
+# Cloud Build's deployer: pushes the image and applies manifests. Run every
+# build as it, from a trigger or `gcloud builds submit` (--service-account,
+# docs/deploy.md): the project's default build account may be the Compute
+# Engine default one, which new projects leave without roles (or disabled).
 resource "google_service_account" "deployer" {
   account_id   = "${var.cluster_name}-deployer"
   display_name = "template-feed Cloud Build deployer"
@@ -89,7 +91,12 @@ resource "google_service_account" "deployer" {
   depends_on = [google_project_service.enabled]
 }
 
-# Apply manifests to the cluster and write the build's logs.
+# Apply manifests to the cluster (get-credentials, then kubectl through
+# Skaffold) and write the build's logs: a build with a service account of
+# its own must log to Cloud Logging (cloudbuild.yaml sets
+# CLOUD_LOGGING_ONLY). Pushing is granted on the repository only
+# (artifact_registry.tf), reading the staged source on its bucket only
+# (cloud_build.tf).
 resource "google_project_iam_member" "deployer" {
   for_each = toset([
     "roles/container.developer",
@@ -99,4 +106,16 @@ resource "google_project_iam_member" "deployer" {
   project = var.project_id
   role    = each.value
   member  = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+# Who may start builds as the deployer (creating the trigger, or
+# `gcloud builds submit --service-account`): actAs on this account only,
+# never roles/iam.serviceAccountUser on the project, which would let them act
+# as the pods' and the nodes' accounts too.
+resource "google_service_account_iam_member" "deployer_users" {
+  for_each = toset(var.deployer_users)
+
+  service_account_id = google_service_account.deployer.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = each.value
 }

@@ -19,8 +19,18 @@ output "app_service_account_email" {
 }
 
 output "deployer_service_account_email" {
-  description = "Service account for the Cloud Build trigger."
+  description = "The Cloud Build deployer's email."
   value       = google_service_account.deployer.email
+}
+
+output "deployer_service_account" {
+  description = "The Cloud Build deployer, projects/<project>/serviceAccounts/<email>: --service-account of `gcloud builds submit` and of the trigger."
+  value       = google_service_account.deployer.name
+}
+
+output "build_source_staging_dir" {
+  description = "--gcs-source-staging-dir of `gcloud builds submit`: the bucket the deployer may read the source from."
+  value       = "gs://${google_storage_bucket.build_source.name}/source"
 }
 
 output "pubsub_topic" {

@@ -72,6 +72,12 @@ variable "node_max_count_per_zone" {
   default     = 5
 }
 
+variable "deployer_users" {
+  type        = list(string)
+  description = "Principals (\"user:ana@example.com\", \"group:deployers@example.com\") who may run Cloud Build as the deployer service account, through a trigger they create or `gcloud builds submit --service-account`: roles/iam.serviceAccountUser on that account only. Project Owners need no entry."
+  default     = []
+}
+
 variable "pubsub_topic" {
   type        = string
   description = "The shared topic every pod publishes template events to and subscribes to (the app's PUBSUB_TOPIC)."
