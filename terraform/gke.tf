@@ -75,6 +75,9 @@ resource "google_container_node_pool" "primary" {
   cluster  = google_container_cluster.primary.id
   location = var.region
 
+  # Per zone, in each of the region's zones. The maximum must hold
+  # production's busiest moment: the autoscaler's 30 pods, a rollout's
+  # surge and the pods still draining (variables.tf; test/deploy checks it).
   autoscaling {
     min_node_count = var.node_min_count_per_zone
     max_node_count = var.node_max_count_per_zone

@@ -56,7 +56,7 @@ variable "services_cidr" {
 
 variable "node_machine_type" {
   type        = string
-  description = "Machine type of the cluster's node pool."
+  description = "Machine type of the cluster's node pool. An e2-standard-2 has 1930m CPU allocatable; less GKE's DaemonSets (~300m) it holds two production pods (550m each: the app's 500m and the Cloud SQL proxy's 50m). Changing it replaces the node pool. Size node_max_count_per_zone with it (test/deploy checks the two against the prod overlay)."
   default     = "e2-standard-2"
 }
 
@@ -68,8 +68,8 @@ variable "node_min_count_per_zone" {
 
 variable "node_max_count_per_zone" {
   type        = number
-  description = "Most nodes the node pool autoscaler may add in each zone."
-  default     = 5
+  description = "Most nodes the node pool autoscaler may add in each zone. Production's busiest moment is 46 pods (HPA maxReplicas 30, a rollout's surge of 8, the previous 8 still draining); at two pods per e2-standard-2 that is 23 nodes, and 10 in each of 3 zones (30) leaves room for a node being repaired, an uneven zone spread and kube-system. Needs 60 vCPUs (62 while a node upgrade surges) of the region's CPUS and E2_CPUS quota."
+  default     = 10
 }
 
 variable "deployer_users" {
