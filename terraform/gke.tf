@@ -9,6 +9,15 @@ resource "google_container_cluster" "primary" {
   remove_default_node_pool = true
   initial_node_count       = 1
 
+  # GKE still creates that default pool, with a node per zone, before
+  # Terraform removes it. Without a service account here its nodes would
+  # run as the Compute Engine default account, and cluster creation fails
+  # where that account is disabled or deleted (or lacks the node role).
+  node_config {
+    service_account = google_service_account.nodes.email
+    oauth_scopes    = ["https://www.googleapis.com/auth/cloud-platform"]
+  }
+
   # In template-feed's own network (network.tf), not the project's
   # `default` one, which a fresh or hardened project may not have.
   network    = google_compute_network.main.id
@@ -48,7 +57,21 @@ resource "google_container_cluster" "primary" {
 
   deletion_protection = var.deletion_protection
 
-  depends_on = [google_project_service.enabled]
+  # node_config only shapes the temporary default pool at creation; once it
+  # is gone the API reports the first remaining pool's configuration
+  # instead, and changing its service account forces a new cluster.
+  # Ignored after creation, so neither that drift nor adding the block to a
+  # cluster created without it replaces the cluster.
+  lifecycle {
+    ignore_changes = [node_config]
+  }
+
+  # The temporary pool's nodes already log and report metrics as the nodes'
+  # account, so it holds its role first.
+  depends_on = [
+    google_project_service.enabled,
+    google_project_iam_member.nodes,
+  ]
 }
 
 # Nodes run as their own service account with only what nodes need (logs,

@@ -254,6 +254,27 @@ test('creates a GKE cluster with Workload Identity and a node pool', () => {
   ).toBe('GKE_METADATA');
 });
 
+test('runs even the temporary default node pool as the nodes’ own service account', () => {
+  // GKE creates the default pool before remove_default_node_pool deletes
+  // it; without a service account its nodes would be the Compute Engine
+  // default account's, which a hardened project has disabled.
+  const cluster = resource(terraform, 'google_container_cluster.primary');
+  expect(cluster.remove_default_node_pool).toBe(true);
+  const nodes = '${google_service_account.nodes.email}';
+  expect(subBlock(cluster, 'node_config').service_account).toBe(nodes);
+  const pool = resource(terraform, 'google_container_node_pool.primary');
+  expect(subBlock(pool, 'node_config').service_account).toBe(nodes);
+  // Read back, node_config is the remaining pool's, and a change to it
+  // would replace the cluster: it only matters at creation.
+  expect(subBlock(cluster, 'lifecycle').ignore_changes).toEqual([
+    '${node_config}',
+  ]);
+  expect(cluster.depends_on).toContain('${google_project_iam_member.nodes}');
+  expect(resource(terraform, 'google_project_iam_member.nodes').member).toBe(
+    `serviceAccount:${nodes}`,
+  );
+});
+
 test('lets the pods publish to the topic and attach subscriptions to it only', () => {
   const onTopic = appBindings().filter(
     ({ type }) => type === 'google_pubsub_topic_iam_member',
