@@ -84,12 +84,6 @@ variable "pubsub_topic" {
   default     = "template-events"
 }
 
-variable "pubsub_message_retention" {
-  type        = string
-  description = "How long the topic retains messages, as a duration in seconds (\"600s\"); lets a re-created subscription seek back."
-  default     = "600s"
-}
-
 variable "k8s_namespace" {
   type        = string
   description = "Kubernetes namespace production runs in (k8s/base/namespace.yaml); the dev overlay's template-feed-dev needs no Workload Identity binding."

@@ -242,6 +242,13 @@ test('declares the template-events topic the prod overlay uses', async () => {
   expect(configMap?.data.PUBSUB_TOPIC).toBe('template-events');
 });
 
+test('keeps no messages on the topic, since nothing seeks back through them', () => {
+  // A reattaching pod catches up from the store's event log; topic
+  // retention would be storage paid for and never read.
+  const topic = resource(terraform, 'google_pubsub_topic.template_events');
+  expect(topic.message_retention_duration).toBeUndefined();
+});
+
 test('creates a GKE cluster with Workload Identity and a node pool', () => {
   const cluster = resource(terraform, 'google_container_cluster.primary');
   expect(subBlock(cluster, 'workload_identity_config').workload_pool).toBe(
