@@ -8,11 +8,18 @@
 #   build    full install, tsc -> dist/
 #   runtime  deps' node_modules + build's dist, as the unprivileged user node
 #
-# The base image is pinned by exact tag. For reproducible production builds
-# pin the digest as well (the tag can be re-pushed with a patched Debian):
-#   docker buildx imagetools inspect node:24.22.3-bookworm-slim
-#   ARG NODE_IMAGE=node:24.22.3-bookworm-slim@sha256:<digest>
-ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+# The base image is Docker Hub's official node image, pulled through
+# Google's cache of Docker Hub, mirror.gcr.io, so neither Cloud Build nor a
+# developer's `skaffold run` counts against Docker Hub's pull rate limits.
+# The cache serves only the frequently pulled images it holds (the official
+# ones among them); should a pull answer "not found", build with
+# --build-arg NODE_IMAGE=node:<same tag> from Docker Hub itself.
+#
+# It is pinned by exact tag. For reproducible production builds pin the
+# digest as well (the tag can be re-pushed with a patched Debian):
+#   docker buildx imagetools inspect mirror.gcr.io/library/node:24.22.3-bookworm-slim
+#   ARG NODE_IMAGE=mirror.gcr.io/library/node:24.22.3-bookworm-slim@sha256:<digest>
+ARG NODE_IMAGE=mirror.gcr.io/library/node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

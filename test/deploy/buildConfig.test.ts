@@ -215,6 +215,39 @@ describe('cloudbuild.yaml', () => {
     expect(example).toContain('SHORT_SHA=$(git rev-parse --short HEAD)');
   });
 
+  test('pulls Docker Hub’s images through mirror.gcr.io, the Node of the Dockerfile’s tag', () => {
+    // Anonymous Docker Hub pulls are rate-limited per address, and Cloud
+    // Build's are shared. Docker Hub names have no registry host: no dot
+    // or colon before the first slash.
+    const images = [
+      ...cloudBuild.steps.map((step) => step.name),
+      ...(
+        cloudBuild.steps.find((step) => step.id === 'postgres')?.args ?? []
+      ).filter((arg) => !arg.startsWith('-') && arg !== 'run'),
+    ];
+    const fromDockerHub = images.filter((image) => {
+      const [first = '', ...rest] = image.split('/');
+      return rest.length === 0 || !/[.:]/.test(first);
+    });
+    expect(fromDockerHub).toEqual([]);
+    expect(images).toContain('mirror.gcr.io/library/postgres:15.20-bookworm');
+
+    // The steps that install, lint and test run the Node the image ships.
+    const nodeTag =
+      /^ARG NODE_IMAGE=mirror\.gcr\.io\/library\/node:([\d.]+)-/m.exec(
+        readFileSync(repoPath('Dockerfile'), 'utf8'),
+      )?.[1];
+    const nodeSteps = cloudBuild.steps.filter((step) =>
+      step.name.startsWith('mirror.gcr.io/library/node:'),
+    );
+    expect(nodeSteps.map((step) => step.id)).toEqual(['install', 'lint']);
+    for (const step of nodeSteps) {
+      expect(step.name).toBe(
+        `mirror.gcr.io/library/node:${nodeTag ?? ''}-bookworm`,
+      );
+    }
+  });
+
   test('defaults the _REGION, _CLUSTER and _REPOSITORY substitutions to Terraform’s', () => {
     expect(Object.keys(cloudBuild.substitutions).sort()).toEqual([
       '_CLUSTER',
@@ -243,7 +276,7 @@ describe('Dockerfile', () => {
 
   test('builds in stages from a pinned Node 24 bookworm-slim image', () => {
     expect(dockerfile).toMatch(
-      /^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m,
+      /^ARG NODE_IMAGE=mirror\.gcr\.io\/library\/node:24\.\d+\.\d+-bookworm-slim$/m,
     );
     const stages = instructions
       .filter((line) => line.startsWith('FROM '))
