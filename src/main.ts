@@ -38,6 +38,12 @@ const ExitCode = {
   CRASHED: 70,
 } as const;
 
+/** How long shutdown waits for an outbox round in progress. */
+const OUTBOX_STOP_TIMEOUT_MILLIS = 2_000;
+
+/** How long shutdown waits for the store's queries to end. */
+const STORE_CLOSE_TIMEOUT_MILLIS = 5_000;
+
 async function main(): Promise<void> {
   // 1. Configuration. A mistake stops start-up with one line on stderr that
   //    names the variable; nothing else is printed.
@@ -119,7 +125,14 @@ async function startUp(
     logger: logger.child({ module: 'outbox' }),
   });
   relay.start();
-  opened.push({ name: 'outbox relay', close: () => relay.stop() });
+  opened.push({
+    name: 'outbox relay',
+    close: () => relay.stop(),
+    // A round stuck on a stalled database must not keep the bus from
+    // deleting this pod's subscription next; what it did not publish stays
+    // unpublished in the store for the next relay.
+    timeoutMillis: OUTBOX_STOP_TIMEOUT_MILLIS,
+  });
 
   // 9. HTTP and WebSocket.
   const server = createServer({
@@ -173,7 +186,13 @@ async function openStore(
     poolSize: config.database.poolSize,
     logger,
   });
-  opened.push({ name: 'store', close: () => store.close() });
+  opened.push({
+    name: 'store',
+    close: () => store.close(),
+    // The pool closes once its queries end; one stuck on a stalled
+    // database would otherwise hold the exit until the whole budget ran out.
+    timeoutMillis: STORE_CLOSE_TIMEOUT_MILLIS,
+  });
   return store;
 }
 
@@ -223,11 +242,14 @@ function handleShutdownSignals(
     // Closing in reverse order of opening is the documented shutdown order:
     //   1-3. the server: readiness 503, new WebSockets refused, open ones
     //        closed with 1001 (going away), Apollo drains in-flight HTTP;
-    //   4. the outbox relay stops republishing;
+    //   4. the outbox relay stops republishing (a round stuck on a stalled
+    //      database is abandoned after OUTBOX_STOP_TIMEOUT_MILLIS, so the
+    //      bus still gets to delete the subscription);
     //   5. the fan-out ends every subscriber that is left;
     //   6. the bus detaches (the Pub/Sub driver deletes this pod's
     //      subscription, within its own time limit);
-    //   7. the store's pool closes;
+    //   7. the store's pool closes (or is abandoned after
+    //      STORE_CLOSE_TIMEOUT_MILLIS);
     //   8. the embedded PostgreSQL stops, if this process started it.
     // A signal during start-up waits for it to end (every step has its own
     // time limit); if start-up fails instead, main() closes and exits.

@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 export interface Closable {
   readonly name: string;
   close(): Promise<void> | void;
+  /**
+   * How long this one may take before it is abandoned and the next one
+   * closes; for a step that can hang on something else (a stalled
+   * database) and must not starve the steps after it. Default: whatever is
+   * left of the whole budget.
+   */
+  readonly timeoutMillis?: number;
 }
 
 /** How a shutdown ended. */
@@ -23,9 +30,10 @@ export interface CloseInOrderOptions {
 
 /**
  * Closes `components` one at a time, in the order given, within one time
- * budget. A component that throws is logged and the next one still closes;
- * one that hangs past the budget is named in the error log, and the rest
- * are abandoned (the process is about to exit anyway).
+ * budget. A component that throws, or overruns a `timeoutMillis` of its
+ * own, is logged and the next one still closes; one that hangs past the
+ * whole budget is named in the error log, and the rest are abandoned (the
+ * process is about to exit anyway).
  */
 export async function closeInOrder(
   components: readonly Closable[],
@@ -39,7 +47,19 @@ export async function closeInOrder(
     for (const component of components) {
       current = component.name;
       try {
-        await component.close();
+        const closed = Promise.resolve(component.close());
+        if (component.timeoutMillis === undefined) {
+          await closed;
+        } else if ((await within(closed, component.timeoutMillis)) === 'late') {
+          failures += 1;
+          logger.error(
+            {
+              component: component.name,
+              timeoutMillis: component.timeoutMillis,
+            },
+            'closing took too long; abandoned, the next one closes',
+          );
+        }
       } catch (err) {
         failures += 1;
         logger.error({ err, component: component.name }, 'closing failed');
@@ -62,4 +82,20 @@ export async function closeInOrder(
     );
   }
   return outcome;
+}
+
+/** Settles with `promise`, or with 'late' after `millis` (not rejecting). */
+async function within(
+  promise: Promise<void>,
+  millis: number,
+): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), millis);
+  });
+  try {
+    return await Promise.race([promise.then(() => 'done' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { PubSub } from '@google-cloud/pubsub';
+import pg from 'pg';
 
 import { connectFeed, type FeedClient } from '../support/feedClient.js';
 import { addTemplate } from '../support/graphqlHttp.js';
@@ -98,6 +99,58 @@ describe("an instance's own Pub/Sub subscription", () => {
       false,
     ]);
   });
+
+  it('is still deleted on SIGTERM while the database is stalled under a stuck outbox round', async () => {
+    const instance = await start('stalled');
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      // Everything that reads the event log now waits, the outbox relay's
+      // next round (every 5 s) included.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE template_events IN ACCESS EXCLUSIVE MODE');
+      await waitUntil(
+        async () => {
+          const { rows } = await locker.query<{ waiting: number }>(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND application_name = 'template-feed'`,
+          );
+          return (rows[0]?.waiting ?? 0) > 0;
+        },
+        'an outbox round waits on the lock',
+        20_000,
+      );
+
+      instance.sendSignal('SIGTERM');
+      const exit = await instance.exited;
+
+      expect(logged(instance, 'pubsub subscription deleted')).toEqual([
+        expect.objectContaining({
+          subscriptionName: `${topicName}-stalled`,
+        }),
+      ]);
+      expect(await subscriptionsOf(admin, topicName)).not.toContain(
+        `${topicName}-stalled`,
+      );
+      // Abandoning the stuck round (and the pool it holds) is a shutdown
+      // that did not finish cleanly, and says so.
+      expect(
+        logged(
+          instance,
+          'closing took too long; abandoned, the next one closes',
+        ),
+      ).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ component: 'outbox relay' }),
+        ]),
+      );
+      expect(exit).toEqual({ code: 2, signal: null });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+  }, 120_000);
 
   it('survives a SIGKILL, and a restart under the same INSTANCE_ID replays nothing published while it was down', async () => {
     const publisher = await start('publisher');

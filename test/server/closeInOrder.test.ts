@@ -47,6 +47,33 @@ describe('closeInOrder', () => {
     ]);
   });
 
+  it('abandons a component past its own time limit and still closes the next', async () => {
+    const { logger, lines } = captureLogs('info');
+    const closed: string[] = [];
+    const outcome = await closeInOrder(
+      [
+        {
+          name: 'outbox relay',
+          // A round stuck on a stalled database: never settles.
+          close: () => new Promise<void>(() => undefined),
+          timeoutMillis: 50,
+        },
+        { name: 'bus', close: () => void closed.push('bus') },
+      ],
+      { timeoutMillis: 5_000, logger },
+    );
+    expect(outcome).toBe('failed');
+    expect(closed).toEqual(['bus']);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'closing took too long; abandoned, the next one closes',
+        component: 'outbox relay',
+        timeoutMillis: 50,
+      }),
+    ]);
+  });
+
   it('gives up when the budget runs out, naming what hung', async () => {
     const { logger, lines } = captureLogs('info');
     const closed: string[] = [];
