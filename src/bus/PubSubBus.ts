@@ -116,6 +116,8 @@ export class PubSubBus implements EventBus {
   private startedAtMillis = 0;
   /** When the current detachment was noticed; kept across failed attempts. */
   private detachedAtMillis = 0;
+  /** When the stream last reported trouble that a probe has not settled. */
+  private suspectSinceMillis: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
@@ -383,16 +385,25 @@ export class PubSubBus implements EventBus {
     );
     if (this.phase !== 'attached') return;
     this.phase = 'suspect';
+    this.suspectSinceMillis = this.now();
     void this.probe();
   }
 
   private async probe(): Promise<void> {
     if (this.probing || !['attached', 'suspect'].includes(this.phase)) return;
     this.probing = true;
+    // A probe outlived by its stream (detached and reattached meanwhile)
+    // speaks of a stream that is gone: its answer must not detach the new.
+    const generation = this.generation;
     try {
       await this.checkSubscription();
-      if (this.phase === 'suspect') this.phase = 'attached';
+      if (generation !== this.generation) return;
+      if (this.phase === 'suspect') {
+        this.phase = 'attached';
+        this.suspectSinceMillis = undefined;
+      }
     } catch (err) {
+      if (generation !== this.generation) return;
       if (this.phase === 'attached' || this.phase === 'suspect') {
         this.detach(err, 'probe failed');
       }
@@ -418,7 +429,11 @@ export class PubSubBus implements EventBus {
   private detach(err: unknown, reason: string): void {
     if (this.phase !== 'attached' && this.phase !== 'suspect') return;
     this.phase = 'reconnecting';
-    this.detachedAtMillis = this.now();
+    // The outage began when the stream first reported trouble, not when a
+    // probe (up to adminTimeoutMillis later) confirmed it: that is what
+    // 'pubsub reattached' reports and where the catch-up starts.
+    this.detachedAtMillis = this.suspectSinceMillis ?? this.now();
+    this.suspectSinceMillis = undefined;
     void this.retireStream();
     this.scheduleReconnect(err, reason);
   }
