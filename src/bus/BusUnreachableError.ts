@@ -38,9 +38,14 @@ export function pubsubStartError(
     ([, code]) => code === status,
   )?.[0];
   const message = err instanceof Error ? err.message : String(err);
+  // gax wraps the cause ("connect ECONNREFUSED ...") at the end of a long
+  // retry history, after "Last error:"; that is the part worth a line.
+  const lastError = /Last error: (?:Error: )?([^\n]*)$/m
+    .exec(message)?.[1]
+    ?.split('. ')[0];
   const reason =
     (statusName === undefined ? '' : `${statusName}: `) +
-    shorten(message.split('\n')[0] ?? '');
+    shorten(lastError ?? message.split('\n')[0] ?? '');
   return pubsub.emulatorHost === undefined
     ? new BusUnreachableError(
         'GOOGLE_CLOUD_PROJECT',

@@ -83,7 +83,8 @@ describe('start-up with bad configuration', () => {
             'Pub/Sub emulator answered there',
         ),
       );
-      // Not the client library's kilobytes of retry history.
+      // The cause, not the client library's kilobytes of retry history.
+      expect(line).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
       expect(line.length).toBeLessThan(400);
     } finally {
       await database.drop();
