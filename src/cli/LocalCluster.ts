@@ -282,14 +282,29 @@ export class LocalCluster {
   private onInstanceExit(instanceId: string, exit: InstanceExit): void {
     if (this.stopping) return;
     const running = this.instances.filter((instance) => instance.isRunning);
-    if (!this.started || running.length === 0) {
+    if (!this.started) {
       this.logger.error(
         { instance: instanceId, ...exit },
-        this.started
-          ? 'last instance exited; stopping the cluster'
-          : 'instance exited during start-up; stopping the cluster',
+        'instance exited during start-up; stopping the cluster',
       );
       this.fail();
+      this.requestStop();
+      return;
+    }
+    if (running.length === 0) {
+      // Every instance stopped by hand is a clean stop; a crash is not.
+      if (exit.code === 0) {
+        this.logger.info(
+          { instance: instanceId, ...exit },
+          'last instance stopped; stopping the cluster',
+        );
+      } else {
+        this.fail();
+        this.logger.error(
+          { instance: instanceId, ...exit },
+          'last instance failed; stopping the cluster',
+        );
+      }
       this.requestStop();
       return;
     }

@@ -221,6 +221,25 @@ describe('npm start (node dist/cli/cluster.js)', () => {
     ]);
   }, 240_000);
 
+  it('stops cleanly, exit 0, once every instance was stopped by hand', async () => {
+    const basePort = await freePortRange(1);
+    const cluster = start({
+      CLUSTER_INSTANCES: '1',
+      CLUSTER_BASE_PORT: String(basePort),
+      BUS: 'memory',
+    });
+    await readyEndpoints(cluster);
+    const [only] = cluster.logged('cluster', 'instance starting');
+    process.kill(Number(only?.childPid), 'SIGTERM');
+
+    expect(await cluster.exited).toEqual({ code: 0, signal: null });
+    expect(
+      cluster.logged('cluster', 'last instance stopped; stopping the cluster'),
+    ).toEqual([
+      expect.objectContaining({ level: 'info', instance: 'instance-1' }),
+    ]);
+  }, 240_000);
+
   it('starts a Pub/Sub emulator of its own when none is named, on another port when 8085 is taken, and stops it after the instances', async () => {
     const basePort = await freePortRange(2);
     // Unless something already listens on 8085, something does now.
