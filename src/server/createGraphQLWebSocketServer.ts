@@ -127,6 +127,9 @@ export function createGraphQLWebSocketServer(
     maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
   });
   const now = options.now ?? Date.now;
+  // Each authenticated socket's own logger (connection and user id), for
+  // what happens on the socket outside graphql-ws's callbacks.
+  const socketLoggers = new WeakMap<WebSocket, Logger>();
   const maxSubscriptions =
     options.maxSubscriptionsPerConnection ??
     DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
@@ -207,6 +210,7 @@ export function createGraphQLWebSocketServer(
         ctx.extra.viewer = result.user;
         ctx.extra.connectionId = connectionId;
         ctx.extra.logger = connectionLogger;
+        socketLoggers.set(socket, connectionLogger);
         ctx.extra.pendingResults = new Map();
         ctx.extra.operations = new ConnectionOperations(ctx, maxSubscriptions);
         // The token was checked once; the socket must not outlive it.
@@ -406,7 +410,10 @@ export function createGraphQLWebSocketServer(
     handleUpgrade(request, socket, head) {
       wss.handleUpgrade(request, socket, head, (webSocket) => {
         wss.emit('connection', webSocket, request);
-        logSocketErrors(webSocket, logger);
+        logSocketErrors(
+          webSocket,
+          () => socketLoggers.get(webSocket) ?? logger,
+        );
       });
     },
     close(graceMillis) {
@@ -438,10 +445,11 @@ const PROTOCOL_VIOLATIONS: ReadonlySet<number> = new Set([
  * structured line at info, like any other client mistake. Anything else
  * (a failed write) is logged at warn; ws destroys that socket itself.
  */
-function logSocketErrors(webSocket: WebSocket, logger: Logger): void {
+function logSocketErrors(webSocket: WebSocket, loggerOf: () => Logger): void {
   webSocket.removeAllListeners('error');
   webSocket.on('error', (err: Error & { code?: string }) => {
     const code = err.code;
+    const logger = loggerOf();
     if (code?.startsWith('WS_ERR_') === true) {
       logger.info({ code }, 'websocket protocol error from client');
     } else {

@@ -63,6 +63,38 @@ describe('a client that breaks the WebSocket protocol', () => {
     }
   });
 
+  it("logs it with the connection's and user's ids once the socket is authenticated", async () => {
+    instance.logs.lines.length = 0;
+    const socket = new WebSocket(instance.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => {
+      socket.once('close', (code: number) => resolve(code));
+    });
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const acknowledged = new Promise((resolve) =>
+      socket.once('message', resolve),
+    );
+    socket.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: `Bearer ${tokens.zelo}` },
+      }),
+    );
+    await acknowledged;
+    socket.send(Buffer.from([0xc3, 0x28]), { binary: false });
+
+    expect(await closed).toBe(1007);
+    const [line] = instance.logs.withMessage(
+      'websocket protocol error from client',
+    );
+    expect(line).toMatchObject({
+      level: 'info',
+      code: 'WS_ERR_INVALID_UTF8',
+      userId: 'zelo',
+      connectionId: expect.any(String) as unknown,
+    });
+  });
+
   it('is closed with 1009 for a frame over the size limit', async () => {
     instance.logs.lines.length = 0;
     const code = await closeCodeAfterSending(
