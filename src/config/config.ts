@@ -70,6 +70,9 @@ export const DEVELOPMENT_JWT_SECRET =
  */
 export const EMBEDDED_PG_DEFAULT_PORT = 54_329;
 
+/** What NODE_ENV may be; only production turns the production checks on. */
+const NODE_ENVS = ['development', 'test', 'production'];
+
 const LOG_LEVELS = [
   'fatal',
   'error',
@@ -141,9 +144,17 @@ export function loadConfig(
   environment: Readonly<Record<string, string | undefined>> = process.env,
 ): Config {
   const env: Env = environment;
-  // "Production" and "PRODUCTION" mean production too: a typo in case must
-  // not quietly switch off the production checks.
+  // "Production" and "PRODUCTION" mean production too, and anything that is
+  // not one of the three is refused: a misspelt "prod" must not quietly
+  // switch off the production checks.
   const nodeEnv = (nonEmpty(env.NODE_ENV) ?? 'development').toLowerCase();
+  if (!NODE_ENVS.includes(nodeEnv)) {
+    throw new ConfigError(
+      'NODE_ENV',
+      `must be one of ${NODE_ENVS.join(', ')} (got "${env.NODE_ENV}"); ` +
+        'anything but production runs without the production checks',
+    );
+  }
   const isProduction = nodeEnv === 'production';
 
   const pubsubProjectId = nonEmpty(env.GOOGLE_CLOUD_PROJECT);
@@ -230,7 +241,7 @@ export function loadConfig(
   if (!LOG_LEVELS.includes(level)) {
     throw new ConfigError(
       'LOG_LEVEL',
-      `must be one of ${LOG_LEVELS.join(', ')}`,
+      `must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`,
     );
   }
   const format = parseEnum(

@@ -85,6 +85,12 @@ describe('loadConfig', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('quotes the refused value, as for LOG_LEVEL', () => {
+    expect(configError({ LOG_LEVEL: 'loud' }).message).toBe(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
+  });
+
   describe('in production', () => {
     const production = {
       NODE_ENV: 'production',

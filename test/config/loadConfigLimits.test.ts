@@ -162,10 +162,23 @@ describe('loadConfig limits', () => {
       },
     );
 
-    it('treats anything else as not production', () => {
+    it('treats development and test as not production', () => {
       expect(loadConfig({ NODE_ENV: 'Test' }).isProduction).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'development' }).isProduction).toBe(false);
       expect(loadConfig({}).nodeEnv).toBe('development');
     });
+
+    it.each(['prod', 'staging', 'produciton'])(
+      'refuses %j rather than run without the production checks',
+      (nodeEnv) => {
+        const err = configError({ NODE_ENV: nodeEnv });
+        expect(err.variable).toBe('NODE_ENV');
+        expect(err.message).toBe(
+          `NODE_ENV must be one of development, test, production (got "${nodeEnv}"); ` +
+            'anything but production runs without the production checks',
+        );
+      },
+    );
   });
 
   describe('CONFIG_VARIABLES', () => {
