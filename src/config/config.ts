@@ -187,7 +187,8 @@ export function loadConfig(
   if (!PUBSUB_NAME.test(topic) || /^goog/i.test(topic)) {
     throw new ConfigError(
       'PUBSUB_TOPIC',
-      'is not a valid Pub/Sub topic name (3-255 letters, digits, - _ . ~ + %, starting with a letter, not with "goog")',
+      'is not a valid Pub/Sub topic name (3-255 letters, digits, ' +
+        '- _ . ~ + %, starting with a letter, not with "goog")',
     );
   }
   if (!PUBSUB_NAME.test(`${topic}-${instanceId}`)) {

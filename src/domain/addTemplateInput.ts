@@ -76,7 +76,8 @@ export function validateAddTemplateInput(input: {
   if (!shareLocationIds.every(isSafeId)) {
     throw new DomainError(
       ErrorCode.BAD_USER_INPUT,
-      `shareLocationIds has an id longer than ${ID_MAX_LENGTH} characters or with control characters or unpaired surrogates`,
+      `shareLocationIds has an id longer than ${ID_MAX_LENGTH} characters ` +
+        'or with control characters or unpaired surrogates',
       { field: 'shareLocationIds' },
     );
   }

@@ -32,8 +32,14 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
 
 // node-postgres and pg-pool report lost and timed-out connections, and a
 // pool closed by shutdown, with plain Errors and these messages.
-const CONNECTION_MESSAGE =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|Cannot use a pool after calling end)/;
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Client was closed and is not queryable',
+  'Query read timeout',
+  'Cannot use a pool after calling end',
+];
 
 const MAX_CAUSE_DEPTH = 4;
 
@@ -74,7 +80,10 @@ function isUnavailable(error: unknown, depth: number): boolean {
   // FATAL ends the session: the server refused or dropped the connection
   // ("database ... is not currently accepting connections", say).
   if (severity === 'FATAL' || severity === 'PANIC') return true;
-  if (typeof message === 'string' && CONNECTION_MESSAGE.test(message)) {
+  if (
+    typeof message === 'string' &&
+    CONNECTION_MESSAGES.some((start) => message.startsWith(start))
+  ) {
     return true;
   }
   // A few levels of causes are plenty, and a cycle must not recurse forever.

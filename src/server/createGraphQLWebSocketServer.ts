@@ -151,8 +151,8 @@ export function createGraphQLWebSocketServer(
 
   // graphql-ws's ws adapter reports socket errors with console.error;
   // handleUpgrade below hands them to our logger instead (logSocketErrors).
-  // XXX: its 'error' listener on the WebSocketServer itself stays (only a
-  // bug of ours or of ws could fire it).
+  // Its listener on the WebSocketServer itself can never fire: with
+  // noServer, ws forwards no server errors (we own the HTTP server).
   const disposable = useServer<ConnectionParams, Partial<Connection>>(
     {
       schema,
