@@ -3,10 +3,7 @@
  * logging, store, bus, fan-out and server are wired together (DESIGN.md,
  * "Source layout"). Start-up and shutdown each read as numbered steps.
  */
-import {
-  BusUnreachableError,
-  pubsubStartError,
-} from './bus/BusUnreachableError.js';
+import { BusUnreachableError } from './bus/BusUnreachableError.js';
 import type { EventBus } from './bus/EventBus.js';
 import { MemoryBus } from './bus/MemoryBus.js';
 import { PostgresBus } from './bus/PostgresBus.js';
@@ -109,14 +106,10 @@ async function startUp(
   opened.push({ name: 'fanout', close: () => fanout.close() });
 
   // 7. Attach the bus: from now on every event reaches the fan-out.
-  try {
-    await bus.start((event) => {
-      metrics.eventArrived(event.template.createdAt);
-      fanout.dispatch(event);
-    });
-  } catch (err) {
-    throw bus.kind === 'pubsub' ? pubsubStartError(config.pubsub, err) : err;
-  }
+  await bus.start((event) => {
+    metrics.eventArrived(event.template.createdAt);
+    fanout.dispatch(event);
+  });
 
   // 8. The outbox relay republishes events whose publish failed.
   const relay = new OutboxRelay({

@@ -22,7 +22,8 @@ export class BusUnreachableError extends Error {
 }
 
 /**
- * What a failed PubSubBus.start() means to whoever started the process:
+ * What a failed PubSubBus.start() means to whoever started the process
+ * (PubSubBus.start throws what this returns):
  * a ConfigError as it is (a missing topic names PUBSUB_TOPIC), anything
  * else as a BusUnreachableError naming PUBSUB_EMULATOR_HOST or, without an
  * emulator, GOOGLE_CLOUD_PROJECT. The client library's own message can run

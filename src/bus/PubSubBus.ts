@@ -12,6 +12,7 @@ import { encodeTemplateEvent } from '../domain/templateEventCodec.js';
 import type { TemplateEvent } from '../domain/types.js';
 import type { Logger } from '../logging/createLogger.js';
 import { noopBusMetrics, type BusMetrics } from './BusMetrics.js';
+import { pubsubStartError } from './BusUnreachableError.js';
 import type { EventBus, EventHandler } from './EventBus.js';
 import type { EventLogReader } from './EventLogReader.js';
 import {
@@ -88,6 +89,11 @@ export class PubSubBus implements EventBus {
   /** This instance's subscription, `<topic>-<instanceId>`. */
   readonly subscriptionName: string;
 
+  /** Where Pub/Sub is, for naming it when start() cannot reach it. */
+  private readonly endpoint: Pick<
+    Config['pubsub'],
+    'emulatorHost' | 'projectId'
+  >;
   private readonly topicId: string;
   private readonly createTopic: boolean;
   private readonly tuning: PubSubBusTuning;
@@ -124,6 +130,7 @@ export class PubSubBus implements EventBus {
 
   constructor(options: PubSubBusOptions) {
     const { instanceId, pubsub } = options.config;
+    this.endpoint = pubsub;
     this.topicId = pubsub.topic;
     this.subscriptionName = `${pubsub.topic}-${instanceId}`;
     this.createTopic = pubsub.createTopic;
@@ -150,7 +157,9 @@ export class PubSubBus implements EventBus {
    * streaming pull and resolves once a probe confirms it.
    *
    * @throws ConfigError naming PUBSUB_TOPIC when the topic is missing and
-   *   PUBSUB_CREATE_TOPIC is off; the client's error when Pub/Sub is down.
+   *   PUBSUB_CREATE_TOPIC is off; BusUnreachableError naming
+   *   PUBSUB_EMULATOR_HOST or GOOGLE_CLOUD_PROJECT (the client's error as
+   *   its cause) when Pub/Sub cannot be reached or refuses us.
    */
   async start(handler: EventHandler): Promise<void> {
     if (this.phase !== 'idle') {
@@ -168,7 +177,7 @@ export class PubSubBus implements EventBus {
     } catch (err) {
       // Release the client and any half-made subscription before failing.
       await this.close();
-      throw err;
+      throw pubsubStartError(this.endpoint, err);
     }
     this.probeTimer = setInterval(() => {
       if (this.phase === 'attached') void this.probe();

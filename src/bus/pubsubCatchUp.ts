@@ -19,6 +19,13 @@ export interface CatchUpReport {
   readonly failed: number;
 }
 
+/** Which count of the report each hand-off adds to. */
+const COUNT_OF = {
+  'handed-over': 'handedOver',
+  duplicate: 'duplicates',
+  failed: 'failed',
+} as const satisfies Record<HandOff, keyof CatchUpReport>;
+
 export interface CatchUpOptions {
   readonly events: EventLogReader;
   /** Events written at or after this are read. */
@@ -69,17 +76,7 @@ export async function pubsubCatchUp(
     for (const { event } of page) {
       throwIfClosing();
       counts.read += 1;
-      switch (handOver(event)) {
-        case 'handed-over':
-          counts.handedOver += 1;
-          break;
-        case 'duplicate':
-          counts.duplicates += 1;
-          break;
-        case 'failed':
-          counts.failed += 1;
-          break;
-      }
+      counts[COUNT_OF[handOver(event)]] += 1;
     }
     throwIfClosing();
     const last = page.at(-1);

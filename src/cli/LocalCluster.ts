@@ -114,19 +114,7 @@ export class LocalCluster {
    */
   killNow(): void {
     for (const instance of this.instances) instance.signal('SIGKILL');
-    const pid = this.emulator?.process.pid;
-    const emulatorProcess = this.emulator?.process;
-    if (
-      pid !== undefined &&
-      emulatorProcess?.exitCode === null &&
-      emulatorProcess.signalCode === null
-    ) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    this.emulator?.kill();
   }
 
   private async startUp(): Promise<void> {
@@ -281,7 +269,6 @@ export class LocalCluster {
    */
   private onInstanceExit(instanceId: string, exit: InstanceExit): void {
     if (this.stopping) return;
-    const running = this.instances.filter((instance) => instance.isRunning);
     if (!this.started) {
       this.logger.error(
         { instance: instanceId, ...exit },
@@ -291,34 +278,25 @@ export class LocalCluster {
       this.requestStop();
       return;
     }
+
+    // Exit code 0 is a shutdown someone asked for (kill -TERM); anything
+    // else is a crash, worth an error and a failed exit code.
+    const clean = exit.code === 0;
+    if (!clean) this.fail();
+    const running = this.instances
+      .filter((instance) => instance.isRunning)
+      .map((instance) => instance.instanceId);
+    const fields = { instance: instanceId, ...exit, running };
     if (running.length === 0) {
-      // Every instance stopped by hand is a clean stop; a crash is not.
-      if (exit.code === 0) {
-        this.logger.info(
-          { instance: instanceId, ...exit },
-          'last instance stopped; stopping the cluster',
-        );
+      if (clean) {
+        this.logger.info(fields, 'last instance stopped; stopping the cluster');
       } else {
-        this.fail();
-        this.logger.error(
-          { instance: instanceId, ...exit },
-          'last instance failed; stopping the cluster',
-        );
+        this.logger.error(fields, 'last instance failed; stopping the cluster');
       }
       this.requestStop();
-      return;
-    }
-    // Exit code 0 is a clean shutdown someone asked for; anything else is
-    // a crash worth an error.
-    const fields = {
-      instance: instanceId,
-      ...exit,
-      running: running.map((instance) => instance.instanceId),
-    };
-    if (exit.code === 0) {
+    } else if (clean) {
       this.logger.warn(fields, 'instance stopped; the others carry on');
     } else {
-      this.fail();
       this.logger.error(fields, 'instance failed; the others carry on');
     }
   }

@@ -18,6 +18,12 @@ export function hasPubsubEmulator(): boolean {
 export interface RunningEmulator {
   readonly host: string;
   readonly process: ChildProcess;
+  /**
+   * SIGKILLs the emulator's process group at once, for a process about to
+   * exit; false when it had already ended.
+   */
+  kill(): boolean;
+  /** kill(), then waits for the emulator to have exited. */
   stop(): Promise<void>;
 }
 
@@ -80,25 +86,29 @@ export async function startPubsubEmulator(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
+  function kill(): boolean {
+    // exitCode stays null for a process that a signal ended (someone
+    // killed the emulator): that one has nothing left to stop either.
+    const ended = child.exitCode !== null || child.signalCode !== null;
+    if (ended || child.pid === undefined) return false;
+    try {
+      // The launcher starts java as a child: kill the whole group.
+      process.kill(-child.pid, 'SIGKILL');
+      return true;
+    } catch (err) {
+      // ESRCH: the group ended between the check and the kill.
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw err;
+    }
+  }
+
   return {
     host,
     process: child,
+    kill,
     stop: async () => {
-      // exitCode stays null for a process that a signal ended (someone
-      // killed the emulator): that one has nothing left to stop either.
-      const gone = (): boolean =>
-        child.exitCode !== null || child.signalCode !== null;
-      if (gone() || child.pid === undefined) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      // The launcher starts java as a child: kill the whole group.
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch (err) {
-        // ESRCH: the group ended between the check and the kill.
-        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
-        throw err;
-      }
-      await exited;
+      if (kill()) await exited;
     },
   };
 }

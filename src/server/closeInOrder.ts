@@ -48,15 +48,11 @@ export async function closeInOrder(
       current = component.name;
       try {
         const closed = Promise.resolve(component.close());
-        if (component.timeoutMillis === undefined) {
-          await closed;
-        } else if ((await within(closed, component.timeoutMillis)) === 'late') {
+        const limitMillis = component.timeoutMillis ?? Infinity;
+        if ((await within(closed, limitMillis)) === LATE) {
           failures += 1;
           logger.error(
-            {
-              component: component.name,
-              timeoutMillis: component.timeoutMillis,
-            },
+            { component: component.name, timeoutMillis: limitMillis },
             'closing took too long; abandoned, the next one closes',
           );
         }
@@ -69,32 +65,32 @@ export async function closeInOrder(
     return failures === 0 ? ('clean' as const) : ('failed' as const);
   })();
 
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timed-out'>((resolve) => {
-    timer = setTimeout(() => resolve('timed-out'), timeoutMillis);
-  });
-  const outcome = await Promise.race([work, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timed-out') {
-    logger.error(
-      { timeoutMillis, component: current },
-      'shutdown did not finish in time',
-    );
-  }
-  return outcome;
+  const outcome = await within(work, timeoutMillis);
+  if (outcome !== LATE) return outcome;
+  logger.error(
+    { timeoutMillis, component: current },
+    'shutdown did not finish in time',
+  );
+  return 'timed-out';
 }
 
-/** Settles with `promise`, or with 'late' after `millis` (not rejecting). */
-async function within(
-  promise: Promise<void>,
+const LATE = Symbol('late');
+
+/**
+ * What `promise` settles with, or LATE once `millis` have passed first (an
+ * Infinity limit sets no timer). A rejection passes through.
+ */
+async function within<T>(
+  promise: Promise<T>,
   millis: number,
-): Promise<'done' | 'late'> {
+): Promise<T | typeof LATE> {
+  if (millis === Infinity) return promise;
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), millis);
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), millis);
   });
   try {
-    return await Promise.race([promise.then(() => 'done' as const), late]);
+    return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
   }

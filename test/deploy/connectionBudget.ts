@@ -2,6 +2,8 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 
+import type { AppWorkload } from './appWorkload.js';
+
 /**
  * Connections the app must leave free: PostgreSQL's
  * superuser_reserved_connections (3, usable only by a superuser, which on
@@ -42,6 +44,24 @@ export function peakPods(
   const maxReplicas = autoscaler.spec?.maxReplicas;
   if (maxReplicas === undefined) throw new Error('autoscaler has no maximum');
   return maxReplicas + 2 * surgePods(deployment, maxReplicas);
+}
+
+/**
+ * The database connections a deployment may hold at its busiest moment:
+ * every peak pod's full pool (DATABASE_POOL_SIZE) and the reserve.
+ */
+export function peakConnections(
+  app: Pick<AppWorkload, 'deployment' | 'environment'>,
+  autoscaler: IHorizontalPodAutoscaler,
+): number {
+  const poolSize = app.environment.DATABASE_POOL_SIZE ?? '';
+  if (!/^\d+$/.test(poolSize)) {
+    throw new Error(`DATABASE_POOL_SIZE ${poolSize} is not a whole number`);
+  }
+  return (
+    Number(poolSize) * peakPods(app.deployment, autoscaler) +
+    RESERVED_CONNECTIONS
+  );
 }
 
 /** max_connections of a postgres container: its `-c` flag, else 100. */

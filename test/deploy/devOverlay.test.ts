@@ -8,11 +8,7 @@ import { parse } from 'yaml';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { repoPath } from '../support/repoPaths.js';
 import { appWorkload, type AppWorkload } from './appWorkload.js';
-import {
-  peakPods,
-  postgresMaxConnections,
-  RESERVED_CONNECTIONS,
-} from './connectionBudget.js';
+import { peakConnections, postgresMaxConnections } from './connectionBudget.js';
 import {
   findObject,
   objectsOfKind,
@@ -113,11 +109,9 @@ test('fits every pod’s full pool in the in-cluster PostgreSQL’s max_connecti
     'HorizontalPodAutoscaler',
     'template-feed',
   );
-  expect(app.environment.DATABASE_POOL_SIZE).toMatch(/^\d+$/);
-  const pool = Number(app.environment.DATABASE_POOL_SIZE);
-  expect(
-    pool * peakPods(app.deployment, autoscaler) + RESERVED_CONNECTIONS,
-  ).toBeLessThanOrEqual(postgresMaxConnections(container ?? { name: '' }));
+  expect(peakConnections(app, autoscaler)).toBeLessThanOrEqual(
+    postgresMaxConnections(container ?? { name: '' }),
+  );
 });
 
 test('runs in development mode with a development JWT secret from a Secret', () => {

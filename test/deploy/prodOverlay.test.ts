@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 import { repoPath } from '../support/repoPaths.js';
 import { appWorkload, type AppWorkload } from './appWorkload.js';
-import { peakPods, RESERVED_CONNECTIONS } from './connectionBudget.js';
+import { peakConnections } from './connectionBudget.js';
 import {
   loadTerraform,
   resource,
@@ -69,9 +69,6 @@ test('fits every pod’s full pool in Cloud SQL’s max_connections at the busie
     'HorizontalPodAutoscaler',
     'template-feed',
   );
-  expect(app.environment.DATABASE_POOL_SIZE).toMatch(/^\d+$/);
-  const pool = Number(app.environment.DATABASE_POOL_SIZE);
-
   // Set explicitly: the tier's default (100 on the default 3.75 GB tier) is
   // not ours to rely on.
   const settings = subBlock(
@@ -86,9 +83,7 @@ test('fits every pod’s full pool in Cloud SQL’s max_connections at the busie
   )?.[1];
   const maxConnections = Number(variableDefault(terraform, variable ?? ''));
 
-  expect(
-    pool * peakPods(app.deployment, autoscaler) + RESERVED_CONNECTIONS,
-  ).toBeLessThanOrEqual(maxConnections);
+  expect(peakConnections(app, autoscaler)).toBeLessThanOrEqual(maxConnections);
 });
 
 test('has Managed Service for Prometheus scrape /metrics from the app’s named port', () => {

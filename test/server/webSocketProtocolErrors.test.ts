@@ -9,19 +9,31 @@ import {
 import { seedUserTokens } from '../support/tokens.js';
 import { waitUntil } from '../support/waitUntil.js';
 
-/** Opens a socket, sends one frame as it is, resolves with the close code. */
-async function closeCodeAfterSending(
+/** An open graphql-transport-ws socket, and its close code once closed. */
+async function openSocket(
   wsUrl: string,
-  data: Buffer,
-): Promise<number> {
+): Promise<{ socket: WebSocket; closed: Promise<number> }> {
   const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
   const closed = new Promise<number>((resolve) => {
     socket.once('close', (code: number) => resolve(code));
   });
   socket.on('error', () => undefined);
   await new Promise((resolve) => socket.once('open', resolve));
-  // A text frame whose bytes are sent unchecked, as a broken client would.
+  return { socket, closed };
+}
+
+/** A text frame whose bytes are sent unchecked, as a broken client would. */
+function sendRawText(socket: WebSocket, data: Buffer): void {
   socket.send(data, { binary: false });
+}
+
+/** Opens a socket, sends one frame as it is, resolves with the close code. */
+async function closeCodeAfterSending(
+  wsUrl: string,
+  data: Buffer,
+): Promise<number> {
+  const { socket, closed } = await openSocket(wsUrl);
+  sendRawText(socket, data);
   return closed;
 }
 
@@ -65,12 +77,7 @@ describe('a client that breaks the WebSocket protocol', () => {
 
   it("logs it with the connection's and user's ids once the socket is authenticated", async () => {
     instance.logs.lines.length = 0;
-    const socket = new WebSocket(instance.wsUrl, 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => {
-      socket.once('close', (code: number) => resolve(code));
-    });
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('open', resolve));
+    const { socket, closed } = await openSocket(instance.wsUrl);
     const acknowledged = new Promise((resolve) =>
       socket.once('message', resolve),
     );
@@ -81,7 +88,7 @@ describe('a client that breaks the WebSocket protocol', () => {
       }),
     );
     await acknowledged;
-    socket.send(Buffer.from([0xc3, 0x28]), { binary: false });
+    sendRawText(socket, Buffer.from([0xc3, 0x28]));
 
     expect(await closed).toBe(1007);
     const [line] = instance.logs.withMessage(
