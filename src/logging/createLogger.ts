@@ -44,9 +44,15 @@ function reportErrorsToErrorReporting(
   method: pino.LogFn,
   level: number,
 ): void {
+  // Every line passes here, the debug share-rule decisions included:
+  // anything below error leaves at once.
+  if (level < ERROR_LEVEL) {
+    method.apply(this, args);
+    return;
+  }
   const [first, ...rest] = args as unknown[];
   const err = (first as { err?: unknown } | null | undefined)?.err;
-  if (level >= ERROR_LEVEL && err instanceof Error && err.stack) {
+  if (err instanceof Error && err.stack) {
     const withStack = { ...(first as object), stack_trace: err.stack };
     method.apply(this, [withStack, ...rest] as Parameters<pino.LogFn>);
     return;
